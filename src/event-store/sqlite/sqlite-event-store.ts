@@ -1,0 +1,224 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  RecordedEvent,
+  StreamDeletedError,
+  WrongExpectedRevisionError,
+} from '../event-store.port';
+
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+export interface SqliteEventStoreOptions {
+  path: string;
+  /** FULL (default): a commit survives power loss. NORMAL: survives a process crash only. */
+  synchronous?: SqliteSynchronous;
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expected: ExpectedRevision;
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    TEXT    NOT NULL UNIQUE,
+  stream_id   TEXT    NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  metadata    TEXT    NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (stream_id, revision)
+);
+CREATE TABLE IF NOT EXISTS streams (
+  stream_id TEXT PRIMARY KEY,
+  revision  INTEGER NOT NULL,
+  deleted   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+`;
+
+export function openSqlite(path: string, synchronous: SqliteSynchronous): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  // Several processes may share the file; writers wait for each other instead of failing.
+  db.pragma('busy_timeout = 10000');
+  return db;
+}
+
+/**
+ * Embedded event store. Appends issued in the same event-loop turn are committed in one
+ * transaction (group commit): one fsync for many commands, without weakening durability.
+ * Optimistic concurrency is checked inside the write transaction, so it also holds
+ * between processes sharing the file.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.db = openSqlite(options.path, options.synchronous ?? 'FULL');
+    this.db.exec(SCHEMA);
+    this.stmt = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      stream: db.prepare<[string], { revision: number; deleted: number }>(
+        'SELECT revision, deleted FROM streams WHERE stream_id = ?',
+      ),
+      upsertStream: db.prepare('INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision'),
+      insert: db.prepare(
+        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      readStream: db.prepare<[string, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision',
+      ),
+      readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+      deleteEvents: db.prepare('DELETE FROM events WHERE stream_id = ?'),
+      tombstone: db.prepare(
+        'INSERT INTO streams (stream_id, revision, deleted) VALUES (?, -1, 1) ON CONFLICT(stream_id) DO UPDATE SET deleted = 1',
+      ),
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+    };
+  }
+
+  append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, expected, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; value: AppendResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.stmt.begin.run();
+      try {
+        for (const pending of batch) outcomes.push(this.tryAppend(pending));
+        this.stmt.commit.run();
+      } catch (error) {
+        if (this.db.inTransaction) this.stmt.rollback.run();
+        throw error;
+      }
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) pending.resolve(outcome.value);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  private tryAppend(p: PendingAppend): { ok: true; value: AppendResult } | { ok: false; error: unknown } {
+    const row = this.stmt.stream.get(p.streamId);
+    if (row?.deleted) return { ok: false, error: new StreamDeletedError(p.streamId) };
+    const current = row ? BigInt(row.revision) : undefined;
+    const mismatch =
+      (p.expected === 'no_stream' && current !== undefined) ||
+      (typeof p.expected === 'bigint' && current !== p.expected);
+    if (mismatch) {
+      return { ok: false, error: new WrongExpectedRevisionError(p.streamId, p.expected, current ?? 'no_stream') };
+    }
+    let revision = current === undefined ? -1 : Number(current);
+    let position = 0;
+    const now = Date.now();
+    for (const e of p.events) {
+      revision += 1;
+      const info = this.stmt.insert.run(
+        randomUUID(),
+        p.streamId,
+        revision,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata ?? {}),
+        now,
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    this.stmt.upsertStream.run(p.streamId, revision);
+    return { ok: true, value: { nextExpectedRevision: BigInt(revision), position: BigInt(position) } };
+  }
+
+  async readStream(streamId: string, fromRevision: bigint = 0n): Promise<RecordedEvent[]> {
+    return this.stmt.readStream.all(streamId, Number(fromRevision)).map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const after = options.after === undefined ? 0 : Number(options.after);
+    return this.stmt.readAll.all(after, options.maxCount).map(toRecorded);
+  }
+
+  async headPosition(): Promise<bigint> {
+    const p = this.stmt.head.get()?.p;
+    return p === null || p === undefined ? -1n : BigInt(p);
+  }
+
+  async deleteStream(streamId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt.deleteEvents.run(streamId);
+      this.stmt.tombstone.run(streamId);
+    }).immediate();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.queue.length) this.flush();
+    this.db.close();
+  }
+}
+
+function toRecorded(r: EventRow): RecordedEvent {
+  return {
+    eventId: r.event_id,
+    streamId: r.stream_id,
+    revision: BigInt(r.revision),
+    position: BigInt(r.position),
+    type: r.type,
+    data: JSON.parse(r.data),
+    metadata: JSON.parse(r.metadata),
+    recordedAt: new Date(r.recorded_at),
+  };
+}
