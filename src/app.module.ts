@@ -1,0 +1,62 @@
+import { DynamicModule, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DeclareAccessLevelHandler, GetCatalogueHandler, MapProductHandler } from './application/catalogue/catalogue.handlers';
+import { CreateProfileHandler } from './application/create-profile/create-profile.handler';
+import { DeleteProfileHandler } from './application/delete-profile/delete-profile.handler';
+import { GetProfileHandler } from './application/get-profile/get-profile.handler';
+import { GrantAccessHandler } from './application/grant-access/grant-access.handler';
+import { RecordTransactionHandler } from './application/record-transaction/record-transaction.handler';
+import { RevokeAccessHandler } from './application/revoke-access/revoke-access.handler';
+import { Ledger } from './application/shared/ledger';
+import { LEDGER } from './application/shared/ledger.token';
+import { UpdateProfileHandler } from './application/update-profile/update-profile.handler';
+import { CONFIG, LedgerConfig } from './config/config';
+import { ApiKeyGuard } from './http/auth/api-key.guard';
+import { CatalogueController } from './http/catalogue/catalogue.controller';
+import { AdaptyExceptionFilter } from './http/errors/adapty-exception.filter';
+import { ProfileController } from './http/profile/profile.controller';
+import { PurchaseController } from './http/purchase/purchase.controller';
+import { AdaptyValidationPipe } from './http/validation/adapty-validation.pipe';
+
+const HANDLERS = [
+  CreateProfileHandler,
+  UpdateProfileHandler,
+  DeleteProfileHandler,
+  GetProfileHandler,
+  RecordTransactionHandler,
+  GrantAccessHandler,
+  RevokeAccessHandler,
+  DeclareAccessLevelHandler,
+  MapProductHandler,
+  GetCatalogueHandler,
+];
+
+class LedgerLifecycle implements OnApplicationShutdown {
+  constructor(private readonly ledger: Ledger) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ledger.close();
+  }
+}
+
+@Module({})
+export class AppModule {
+  /** The ledger is built (store opened, read models caught up) before Nest wires anything. */
+  static forRoot(config: LedgerConfig, ledger: Ledger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [ProfileController, PurchaseController, CatalogueController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: LEDGER, useValue: ledger },
+        { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(ledger) },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_PIPE, useClass: AdaptyValidationPipe },
+        { provide: APP_FILTER, useClass: AdaptyExceptionFilter },
+        ...HANDLERS,
+      ],
+    };
+  }
+}

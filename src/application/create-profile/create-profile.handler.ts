@@ -1,0 +1,88 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { release, reservationStreamId, reserve } from '../../domain/profile/customer-user-id';
+import { attachCustomerUserId, createProfile } from '../../domain/profile/profile.decide';
+import { profileStreamId } from '../../domain/profile/profile.events';
+import { DomainError, profileNotFound, validationError } from '../../domain/shared/domain-error';
+import { Ledger } from '../shared/ledger';
+import { LEDGER } from '../shared/ledger.token';
+import { ProfileResult, profileResult } from '../shared/profile-result';
+import { CreateProfileCommand } from './create-profile.command';
+
+/**
+ * Creating by customer_user_id is idempotent: the reservation stream decides which profile
+ * id the customer gets, so parallel creates of one id all answer with the same profile.
+ */
+@CommandHandler(CreateProfileCommand)
+export class CreateProfileHandler implements ICommandHandler<CreateProfileCommand, ProfileResult> {
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  async execute(cmd: CreateProfileCommand): Promise<ProfileResult> {
+    const { ref } = cmd;
+    if (ref.profileId && ref.customerUserId !== undefined) return this.attach(cmd, ref.profileId, ref.customerUserId);
+    if (ref.profileId) {
+      return profileResult(this.ledger, ref.appId, await this.ledger.decideOnProfile(ref, this.origin(cmd), () => []));
+    }
+    if (ref.customerUserId === undefined) {
+      return validationError('adapty-customer-user-id', 'Send the adapty-customer-user-id or adapty-profile-id header.');
+    }
+    const reservation = reservationStreamId(ref.appId, ref.customerUserId);
+    const meta = this.ledger.metadata(this.origin(cmd));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const reserved = await this.ledger.reservations.execute(reservation, (s) => reserve(s, randomUUID()), meta);
+      if (!reserved.ok) throw new Error('customer id reservation stream was deleted');
+      const profileId = reserved.state.profile_id!;
+      const created = await this.ledger.profiles.execute(
+        profileStreamId(profileId),
+        (s) =>
+          s.exists && s.app_id !== ref.appId
+            ? profileNotFound()
+            : createProfile(
+                s,
+                {
+                  app_id: ref.appId,
+                  profile_id: profileId,
+                  customer_user_id: ref.customerUserId!,
+                  attributes: cmd.attributes,
+                  custom_attributes: cmd.customAttributes,
+                },
+                this.ledger.context(),
+              ),
+        meta,
+      );
+      if (created.ok || 'error' in created) return profileResult(this.ledger, ref.appId, created);
+      // The reserved profile was erased but the reservation outlived it (a crash mid-delete): free it and retry.
+      await this.ledger.reservations.execute(reservation, (s) => release(s, profileId), meta);
+    }
+    throw new Error('could not create the profile: its customer id reservation keeps pointing at erased profiles');
+  }
+
+  /** Both headers: attach the customer_user_id to the existing profile. */
+  private async attach(cmd: CreateProfileCommand, profileId: string, customerUserId: string): Promise<ProfileResult> {
+    const { appId } = cmd.ref;
+    const meta = this.ledger.metadata(this.origin(cmd));
+    const { state } = await this.ledger.profiles.load(profileStreamId(profileId));
+    if (!state.exists || state.app_id !== appId) return profileNotFound();
+    const reserved = await this.ledger.reservations.execute(
+      reservationStreamId(appId, customerUserId),
+      (s) => reserve(s, profileId),
+      meta,
+    );
+    if (reserved.ok && reserved.state.profile_id !== profileId) {
+      return new DomainError('customer_user_id_taken', 'customer_user_id', 'This customer_user_id already belongs to another profile.');
+    }
+    const executed = await this.ledger.decideOnProfile({ appId, profileId }, this.origin(cmd), (s) =>
+      attachCustomerUserId(s, customerUserId),
+    );
+    const previous = state.customer_user_id;
+    if (!(executed instanceof DomainError) && executed.ok && previous !== null && previous !== customerUserId) {
+      await this.ledger.reservations.execute(reservationStreamId(appId, previous), (s) => release(s, profileId), meta);
+    }
+    return profileResult(this.ledger, appId, executed);
+  }
+
+  private origin(cmd: CreateProfileCommand) {
+    return { appId: cmd.ref.appId, source: cmd.source };
+  }
+}

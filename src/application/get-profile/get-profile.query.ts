@@ -1,0 +1,5 @@
+import { ProfileRef } from '../shared/profile-ref';
+
+export class GetProfileQuery {
+  constructor(readonly ref: ProfileRef) {}
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CatalogueEvent,
+  CatalogueState,
+  catalogueStreamId,
+  evolveCatalogue,
+  initialCatalogue,
+} from '../../domain/catalogue/catalogue';
+import {
+  evolveReservation,
+  initialReservation,
+  ReservationEvent,
+  ReservationState,
+  reservationStreamId,
+} from '../../domain/profile/customer-user-id';
+import { DecideContext, Decision } from '../../domain/profile/profile.decide';
+import { ProfileEvent, profileStreamId } from '../../domain/profile/profile.events';
+import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
+import { Clock } from '../../domain/shared/clock';
+import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
+import { EventStore } from '../../event-store/event-store.port';
+import { ProfileV2, renderProfileV2 } from '../../projections/profile-status/profile-read-model';
+import { ReadModels } from '../../projections/read-models';
+import { EventSourcedStreams, Executed } from './event-sourced-streams';
+import { Origin, ProfileRef } from './profile-ref';
+
+/** What every use case shares: the streams it decides on, the read models it answers from, the clock. */
+export class Ledger {
+  readonly profiles: EventSourcedStreams<ProfileState, ProfileEvent>;
+  readonly catalogues: EventSourcedStreams<CatalogueState, CatalogueEvent>;
+  readonly reservations: EventSourcedStreams<ReservationState, ReservationEvent>;
+
+  constructor(
+    readonly store: EventStore,
+    readonly readModels: ReadModels,
+    readonly clock: Clock,
+  ) {
+    this.profiles = new EventSourcedStreams(store, initialProfileState, evolve);
+    this.catalogues = new EventSourcedStreams(store, initialCatalogue, evolveCatalogue);
+    this.reservations = new EventSourcedStreams(store, initialReservation, evolveReservation);
+  }
+
+  context(): DecideContext {
+    return { now: this.clock.now(), newId: randomUUID };
+  }
+
+  metadata(origin: Origin): Record<string, unknown> {
+    return { app_id: origin.appId, source: origin.source };
+  }
+
+  async catalogue(appId: string): Promise<CatalogueState> {
+    return (await this.catalogues.load(catalogueStreamId(appId))).state;
+  }
+
+  /** The profile id a reference points at, from the source of truth (not a read model). */
+  async resolveProfileId(ref: ProfileRef): Promise<string | null> {
+    if (ref.profileId) return ref.profileId;
+    if (ref.customerUserId === undefined) return null;
+    const { state } = await this.reservations.load(reservationStreamId(ref.appId, ref.customerUserId));
+    return state.profile_id;
+  }
+
+  /**
+   * Runs a decision on the profile a reference names. A profile of another app is treated
+   * exactly like a missing one: no key reaches another app's data.
+   */
+  async decideOnProfile(
+    ref: ProfileRef,
+    origin: Origin,
+    decide: (state: ProfileState) => Decision,
+    notFound: () => DomainError = profileNotFound,
+  ): Promise<Executed<ProfileState> | DomainError> {
+    const profileId = await this.resolveProfileId(ref);
+    if (!profileId) return notFound();
+    const guarded = (state: ProfileState): Decision => (state.exists && state.app_id !== ref.appId ? notFound() : decide(state));
+    const result = await this.profiles.execute(profileStreamId(profileId), guarded, this.metadata(origin));
+    if (!result.ok && 'deleted' in result) return notFound();
+    if (!result.ok) return result.error;
+    return result;
+  }
+
+  /** The profile as GET shows it, once the read model holds everything up to `position`. */
+  async profileAfter(appId: string, profileId: string, position: bigint | null): Promise<ProfileV2 | null> {
+    const runner = this.readModels.profileStatusRunner;
+    if (position === null) await runner.catchUpToHead();
+    else await runner.catchUpTo(position);
+    const model = this.readModels.profileStatus.findById(appId, profileId);
+    return model ? renderProfileV2(model, this.clock.now().getTime()) : null;
+  }
+
+  async close(): Promise<void> {
+    this.readModels.close();
+    await this.store.close();
+  }
+}

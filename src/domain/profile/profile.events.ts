@@ -1,0 +1,134 @@
+import { Iso } from '../shared/time';
+
+export type Environment = 'Production' | 'Sandbox';
+export type PurchaseType = 'subscription' | 'one_time_purchase';
+
+export interface Offer {
+  category: 'introductory' | 'promotional' | 'offer_code' | 'win_back';
+  type: 'free_trial' | 'pay_as_you_go' | 'pay_up_front';
+  id: string | null;
+}
+
+export interface Price {
+  country: string;
+  currency: string;
+  value: number;
+}
+
+/** A transaction exactly as the store reported it (dates normalised to ISO). */
+export interface Transaction {
+  purchase_type: PurchaseType;
+  store: string;
+  environment: Environment;
+  store_product_id: string;
+  store_transaction_id: string;
+  store_original_transaction_id: string;
+  is_family_shared: boolean;
+  price: Price;
+  purchased_at: Iso;
+  variation_id: string | null;
+  offer: Offer | null;
+  refunded_at: Iso | null;
+  cancellation_reason: string | null;
+  originally_purchased_at: Iso | null;
+  expires_at: Iso | null;
+  renew_status: boolean | null;
+  renew_status_changed_at: Iso | null;
+  billing_issue_detected_at: Iso | null;
+  grace_period_expires_at: Iso | null;
+}
+
+export const BUILT_IN_ATTRIBUTES = [
+  'first_name',
+  'last_name',
+  'gender',
+  'email',
+  'phone_number',
+  'birthday',
+  'ip_country',
+  'ip_v4_address',
+  'store_country',
+  'store',
+  'store_account_token',
+  'att_status',
+  'analytics_disabled',
+  'installation_meta',
+] as const;
+export type BuiltInAttribute = (typeof BUILT_IN_ATTRIBUTES)[number];
+export type Attributes = Partial<Record<BuiltInAttribute, unknown>>;
+
+/** Custom attribute changes: a null value deletes the key. */
+export type CustomAttributeChanges = Record<string, string | number | null>;
+
+export interface ProfileCreated {
+  type: 'ProfileCreated';
+  data: {
+    app_id: string;
+    profile_id: string;
+    customer_user_id: string | null;
+    created_at: Iso;
+    attributes: Attributes;
+    custom_attributes: CustomAttributeChanges;
+  };
+}
+
+export interface CustomerUserIdAttached {
+  type: 'CustomerUserIdAttached';
+  data: { customer_user_id: string };
+}
+
+export interface AttributesUpdated {
+  type: 'AttributesUpdated';
+  data: { attributes: Attributes; custom_attributes: CustomAttributeChanges };
+}
+
+/**
+ * `effects` are the Adapty webhook event types this change means, decided once when it is
+ * recorded so every later reader (webhooks, history) agrees on them.
+ */
+export interface TransactionRecorded {
+  type: 'TransactionRecorded';
+  data: {
+    transaction: Transaction;
+    access_level_id: string | null;
+    purchase_id: string;
+    effects: string[];
+    recorded_at: Iso;
+  };
+}
+
+export interface AccessGranted {
+  type: 'AccessGranted';
+  data: { grant_id: string; access_level_id: string; starts_at: Iso | null; expires_at: Iso | null; granted_at: Iso };
+}
+
+export interface AccessRevoked {
+  type: 'AccessRevoked';
+  data: { access_level_id: string; revoke_at: Iso; revoked_at: Iso };
+}
+
+export interface ProfileDeleted {
+  type: 'ProfileDeleted';
+  data: { profile_id: string; app_id: string; deleted_at: Iso };
+}
+
+export type ProfileEvent =
+  | ProfileCreated
+  | CustomerUserIdAttached
+  | AttributesUpdated
+  | TransactionRecorded
+  | AccessGranted
+  | AccessRevoked
+  | ProfileDeleted;
+
+export const PROFILE_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'ProfileCreated',
+  'CustomerUserIdAttached',
+  'AttributesUpdated',
+  'TransactionRecorded',
+  'AccessGranted',
+  'AccessRevoked',
+  'ProfileDeleted',
+]);
+
+export const profileStreamId = (profileId: string): string => `profile-${profileId}`;

@@ -1,0 +1,41 @@
+/** Instants travel through events as ISO strings with millisecond precision, in UTC. */
+export type Iso = string;
+
+export const toMs = (iso: Iso): number => Date.parse(iso);
+
+export const normalizeIso = (value: string): Iso => new Date(value).toISOString();
+
+/** Adapty v2 response style: `2024-12-24T10:50:23+00:00`, fractions only when non-zero. */
+export function formatApiDate(iso: Iso | null | undefined): string | null {
+  if (!iso) return null;
+  const d = new Date(iso);
+  const base = d.toISOString().slice(0, 19);
+  const ms = d.getUTCMilliseconds();
+  return ms === 0 ? `${base}+00:00` : `${base}.${String(ms).padStart(3, '0')}000+00:00`;
+}
+
+/** Python's str(datetime), as in Adapty's revoke error message: `2028-08-29 09:33:42+00:00`. */
+export const formatPythonDate = (iso: Iso): string => `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * Parses the ISO 8601 forms Adapty documents (`…Z`, `…+00:00`, `….000000+0000`, a bare date)
+ * into an ISO string; null when the text is not such an instant. Without an offset, UTC.
+ */
+export function parseInstant(text: string): Iso | null {
+  const m = INSTANT.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
+  const ms = (frac + '000').slice(0, 3);
+  let offset = zone.toUpperCase() === 'Z' ? 'Z' : zone;
+  if (offset !== 'Z') offset = offset.length === 3 ? `${offset}:00` : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  // Reject dates that Date would roll over, such as February 30th.
+  const check = new Date(Date.parse(`${y}-${mo}-${d}T00:00:00Z`));
+  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() + 1 !== Number(mo)) return null;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  return new Date(t).toISOString();
+}

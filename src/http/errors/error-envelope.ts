@@ -1,0 +1,56 @@
+import { DomainError } from '../../domain/shared/domain-error';
+
+/** Adapty's error body: `{"errors":[{"source":…,"errors":[…]}],"error_code":…,"status_code":…}`. */
+export interface ErrorEnvelope {
+  errors: Array<{ source: string | null; errors: string[] }>;
+  error_code: string;
+  status_code: number;
+}
+
+/** The one place where an error code gets its HTTP status. */
+const STATUS_BY_CODE: Record<string, number | ((e: DomainError) => number)> = {
+  // 404 on profile endpoints, 400 (source non_field_errors) on purchase and access endpoints.
+  profile_does_not_exist: (e) => (e.source === 'non_field_errors' ? 400 : 404),
+  paid_access_level_does_not_exist: 400,
+  profile_paid_access_level_does_not_exist: 400,
+  revocation_date_more_than_expiration_date: 400,
+  value_error: 400,
+  validation_error: 400,
+  store_transaction_id_error: 400,
+  one_time_purchase_trial_error: 400,
+  missing_offer_id: 400,
+  free_trial_price_error: 400,
+  family_share_price_error: 400,
+  refund_fields_error: 400,
+  refund_date_error: 400,
+  expires_date_error: 400,
+  originally_purchased_date_error: 400,
+  renew_status_changed_date_error: 400,
+  billing_issue_detected_at_date_comparison_error: 400,
+  grace_period_billing_error: 400,
+  grace_period_expires_date_error: 400,
+  customer_user_id_taken: 400,
+  not_authenticated: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  conflict: 409,
+  internal_error: 500,
+};
+
+export function statusOf(error: DomainError): number {
+  const entry = STATUS_BY_CODE[error.code];
+  if (entry === undefined) throw new Error(`No HTTP status mapped for error code ${error.code}`);
+  return typeof entry === 'number' ? entry : entry(error);
+}
+
+export function envelopeOf(error: DomainError, extra: DomainError[] = []): ErrorEnvelope {
+  return {
+    errors: [error, ...extra].map((e) => ({ source: e.source, errors: [e.message] })),
+    error_code: error.code,
+    status_code: statusOf(error),
+  };
+}
+
+export const MAPPED_ERROR_CODES = Object.keys(STATUS_BY_CODE);

@@ -1,0 +1,40 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { GrantAccessCommand } from '../../application/grant-access/grant-access.command';
+import { RecordTransactionCommand } from '../../application/record-transaction/record-transaction.command';
+import { RevokeAccessCommand } from '../../application/revoke-access/revoke-access.command';
+import { ProfileRef } from '../../application/shared/profile-ref';
+import { ProfileResult } from '../../application/shared/profile-result';
+import { unwrap } from '../errors/domain-error.exception';
+import { Profile } from '../profile/profile-ref.decorator';
+import { instantOrNull } from '../validation/is-instant';
+import { GrantAccessLevelDto, RevokeAccessLevelDto } from './access-level.dto';
+import { SetTransactionDto } from './set-transaction.dto';
+import { transactionInput } from './transaction-input';
+
+@Controller('api/v2/server-side-api')
+export class PurchaseController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post('purchase/set/transaction')
+  @HttpCode(200)
+  async setTransaction(@Profile() ref: ProfileRef, @Body() body: SetTransactionDto) {
+    const cmd = new RecordTransactionCommand(ref, transactionInput(body));
+    return { data: unwrap(await this.commands.execute<RecordTransactionCommand, ProfileResult>(cmd)) };
+  }
+
+  // The migration guide names the shorter path; the reference names the longer one. Both work.
+  @Post(['purchase/profile/grant/access-level', 'grant/access-level'])
+  @HttpCode(200)
+  async grant(@Profile() ref: ProfileRef, @Body() body: GrantAccessLevelDto) {
+    const cmd = new GrantAccessCommand(ref, body.access_level_id, instantOrNull(body.starts_at), instantOrNull(body.expires_at));
+    return { data: unwrap(await this.commands.execute<GrantAccessCommand, ProfileResult>(cmd)) };
+  }
+
+  @Post('purchase/profile/revoke/access-level')
+  @HttpCode(200)
+  async revoke(@Profile() ref: ProfileRef, @Body() body: RevokeAccessLevelDto) {
+    const cmd = new RevokeAccessCommand(ref, body.access_level_id, instantOrNull(body.revoke_at));
+    return { data: unwrap(await this.commands.execute<RevokeAccessCommand, ProfileResult>(cmd)) };
+  }
+}

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { ConfigError, loadConfig } from './config/config';
+
+async function main(): Promise<void> {
+  const logger = new Logger('Ledger');
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  logger.log(`Listening on http://${config.host}:${config.port} (event store: ${config.eventStoreUrl.replace(/\/\/[^@/]*@/, '//***@')})`);
+  if (config.generatedKey) {
+    // Printed once, on the start that created it; it stays in the data directory.
+    process.stdout.write(
+      `\nNo API_KEYS set: created app "${config.generatedKey.appId}" with secret key\n\n    ${config.generatedKey.secret}\n\n` +
+        `Use it as: Authorization: Api-Key ${config.generatedKey.secret}\n\n`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
