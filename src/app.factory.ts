@@ -2,32 +2,76 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { ExpiryScheduler } from './application/record-expiries/expiry-scheduler';
 import { Ledger } from './application/shared/ledger';
 import { LedgerConfig } from './config/config';
 import { Clock, systemClock } from './domain/shared/clock';
+import { endpointsStreamId } from './domain/webhooks/webhook-endpoint';
 import { createEventStore } from './event-store/event-store.factory';
 import { ReadModels } from './projections/read-models';
+import { DeliveryWorker } from './webhooks/delivery-worker';
 
-const POLL_MS = 500;
+const STATUS_POLL_MS = 250;
+
+/** Work that runs without requests: projection polling, webhook delivery, expiry scheduling. */
+export interface Background {
+  stop(): Promise<void>;
+}
+
+function startBackground(config: LedgerConfig, ledger: Ledger): Background {
+  const logger = new Logger('Background');
+  const logError = (e: unknown) => logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  const { readModels } = ledger;
+  readModels.profileStatusRunner.start(STATUS_POLL_MS, logError);
+  readModels.webhookOutboxRunner.start(config.webhookPollMs, logError);
+  const worker = new DeliveryWorker(
+    readModels.db,
+    ledger.clock,
+    { retrySchedule: config.webhookRetrySchedule, pollMs: config.webhookPollMs, perEndpointConcurrency: 32, batch: 500, leaseMs: 30_000 },
+    (appId, endpointId) => {
+      // 410 Gone: the subscriber asks us to stop; the endpoint is disabled through its stream, like any change.
+      ledger.endpoints
+        .execute(
+          endpointsStreamId(appId),
+          (s) => (s[endpointId]?.enabled ? [{ type: 'WebhookEndpointDisabled', data: { id: endpointId, reason: 'endpoint answered 410 Gone' } }] : []),
+          ledger.metadata({ appId, source: 'webhooks.gone' }),
+        )
+        .then((r) => {
+          if (r.ok && r.position !== null) ledger.afterWrite(r.position);
+        })
+        .catch(logError);
+    },
+    logError,
+  );
+  readModels.onOutbox(() => worker.wake());
+  worker.start();
+  const scheduler = new ExpiryScheduler(ledger);
+  scheduler.start(config.expiryPollMs);
+  return {
+    stop: async () => {
+      await scheduler.stop();
+      await worker.stop();
+    },
+  };
+}
 
 export async function createLedger(config: LedgerConfig, clock: Clock = systemClock): Promise<Ledger> {
   const store = await createEventStore(config);
   const readModels = new ReadModels(store, config.projectionsPath);
-  const logger = new Logger('Projections');
-  await readModels.profileStatusRunner.catchUpToHead();
-  readModels.profileStatusRunner.start(POLL_MS, (e) => logger.error(e instanceof Error ? e.message : String(e)));
+  for (const runner of readModels.runners) await runner.catchUpToHead();
   return new Ledger(store, readModels, clock);
 }
 
 /** The HTTP application on Fastify; Nest routes Fastify's own refusals (bad JSON, 404, 413) through the envelope filter. */
 export async function createApp(config: LedgerConfig, clock: Clock = systemClock): Promise<NestFastifyApplication> {
   const ledger = await createLedger(config, clock);
+  const background = startBackground(config, ledger);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
     logger: config.logRequests,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, ledger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, ledger, background), adapter, {
     logger: ['error', 'warn'],
     bufferLogs: false,
   });

@@ -18,6 +18,27 @@ import { AdaptyExceptionFilter } from './http/errors/adapty-exception.filter';
 import { ProfileController } from './http/profile/profile.controller';
 import { PurchaseController } from './http/purchase/purchase.controller';
 import { AdaptyValidationPipe } from './http/validation/adapty-validation.pipe';
+import { GetProfileAsOfHandler, GetProfileHistoryHandler } from './application/profile-history/profile-history.handlers';
+import { WebhookEndpointsController } from './http/webhooks/webhook-endpoints.controller';
+import { V1ProfileController } from './http/v1/v1-profile.controller';
+import { V1StripeController } from './http/v1/v1-stripe.controller';
+import {
+  GetV1ProfileHandler,
+  ResolveV1ProfileHandler,
+  V1GrantAccessHandler,
+  V1RevokeAccessHandler,
+} from './application/v1/v1.handlers';
+import type { Background } from './app.factory';
+import {
+  CreateWebhookEndpointHandler,
+  DeleteWebhookEndpointHandler,
+  GetWebhookEndpointHandler,
+  ListDeliveriesHandler,
+  ListWebhookEndpointsHandler,
+  RedeliverHandler,
+  RotateWebhookSecretHandler,
+  UpdateWebhookEndpointHandler,
+} from './application/webhook-endpoints/webhook-endpoint.handlers';
 
 const HANDLERS = [
   CreateProfileHandler,
@@ -30,12 +51,30 @@ const HANDLERS = [
   DeclareAccessLevelHandler,
   MapProductHandler,
   GetCatalogueHandler,
+  CreateWebhookEndpointHandler,
+  UpdateWebhookEndpointHandler,
+  DeleteWebhookEndpointHandler,
+  RotateWebhookSecretHandler,
+  RedeliverHandler,
+  ListWebhookEndpointsHandler,
+  GetWebhookEndpointHandler,
+  ListDeliveriesHandler,
+  GetProfileHistoryHandler,
+  GetProfileAsOfHandler,
+  ResolveV1ProfileHandler,
+  GetV1ProfileHandler,
+  V1GrantAccessHandler,
+  V1RevokeAccessHandler,
 ];
 
 class LedgerLifecycle implements OnApplicationShutdown {
-  constructor(private readonly ledger: Ledger) {}
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly background: Background,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.background.stop();
     await this.ledger.close();
   }
 }
@@ -43,15 +82,15 @@ class LedgerLifecycle implements OnApplicationShutdown {
 @Module({})
 export class AppModule {
   /** The ledger is built (store opened, read models caught up) before Nest wires anything. */
-  static forRoot(config: LedgerConfig, ledger: Ledger): DynamicModule {
+  static forRoot(config: LedgerConfig, ledger: Ledger, background: Background): DynamicModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ProfileController, PurchaseController, CatalogueController],
+      controllers: [ProfileController, PurchaseController, CatalogueController, WebhookEndpointsController, V1ProfileController, V1StripeController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LEDGER, useValue: ledger },
-        { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(ledger) },
+        { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(ledger, background) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useClass: AdaptyValidationPipe },
         { provide: APP_FILTER, useClass: AdaptyExceptionFilter },

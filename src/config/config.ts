@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SqliteSynchronous } from '../event-store/sqlite/sqlite-event-store';
+import { parseRetrySchedule } from '../webhooks/retry-schedule';
 
 export interface AppKey {
   appId: string;
@@ -20,6 +21,10 @@ export interface LedgerConfig {
   generatedKey: AppKey | null;
   bodyLimitBytes: number;
   logRequests: boolean;
+  /** Seconds before each delivery attempt (the first is normally 0). */
+  webhookRetrySchedule: number[];
+  webhookPollMs: number;
+  expiryPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -52,7 +57,23 @@ function storedOrGeneratedKey(dataDir: string): { keys: AppKey[]; generated: App
   return { keys: [key], generated: key };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+
+function retrySchedule(raw: string | undefined): number[] {
+  try {
+    return parseRetrySchedule(raw);
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** `generateKey: false` (command-line tools): never create a key file, fall back to an app named "default". */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { generateKey: boolean } = { generateKey: true }): LedgerConfig {
   const eventStoreUrl = env.EVENT_STORE_URL ?? 'sqlite:./data/ledger.sqlite';
   const isSqlite = eventStoreUrl.startsWith('sqlite:');
   if (!isSqlite && !eventStoreUrl.startsWith('esdb://') && !eventStoreUrl.startsWith('esdb+discover://')) {
@@ -64,7 +85,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be an integer from 0 to 65535');
-  const { keys, generated } = env.API_KEYS ? { keys: parseApiKeys(env.API_KEYS), generated: null } : storedOrGeneratedKey(dataDir);
+  const { keys, generated } = env.API_KEYS
+    ? { keys: parseApiKeys(env.API_KEYS), generated: null }
+    : options.generateKey || existsSync(join(dataDir, 'api-keys.json'))
+      ? storedOrGeneratedKey(dataDir)
+      : { keys: [], generated: null };
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -75,5 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     generatedKey: generated,
     bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 1024 * 1024),
     logRequests: env.LOG_REQUESTS === '1',
+    webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+    webhookPollMs: positiveInt('WEBHOOK_POLL_MS', env.WEBHOOK_POLL_MS, 100),
+    expiryPollMs: positiveInt('EXPIRY_POLL_MS', env.EXPIRY_POLL_MS, 1000),
   };
 }

@@ -36,8 +36,8 @@ export interface ReadAllOptions {
 
 export interface EventStore {
   append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** Events of one stream in order, from `fromRevision` (inclusive). A missing or deleted stream reads as []. */
-  readStream(streamId: string, fromRevision?: bigint): Promise<RecordedEvent[]>;
+  /** Events of one stream in order, from `fromRevision` (inclusive), at most `maxCount`. A missing or deleted stream reads as []. */
+  readStream(streamId: string, fromRevision?: bigint, maxCount?: number): Promise<RecordedEvent[]>;
   /** The global log in commit order. Only application events (no store-internal ones). */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the newest application event in the log, or -1n when the log is empty. */

@@ -2,7 +2,12 @@ import type Database from 'better-sqlite3';
 import { EventStore } from '../event-store/event-store.port';
 import { Projection } from './projection';
 
-const BATCH = 2000;
+export interface RunnerOptions {
+  /** Events read and applied per transaction. */
+  batch?: number;
+  /** Called after each applied batch (progress bars). */
+  onProgress?: (applied: number, position: bigint) => void;
+}
 
 /**
  * Feeds one projection from the global log with a stored checkpoint. Several processes may
@@ -16,11 +21,15 @@ export class ProjectionRunner {
   private readonly getCheckpoint: Database.Statement<[string], { position: number }>;
   private readonly setCheckpoint: Database.Statement<[string, number]>;
 
+  private readonly batch: number;
+
   constructor(
     private readonly store: EventStore,
     private readonly db: Database.Database,
     private readonly projection: Projection,
+    private readonly options: RunnerOptions = {},
   ) {
+    this.batch = options.batch ?? 2000;
     db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
     projection.setup(db);
     this.getCheckpoint = db.prepare('SELECT position FROM projection_checkpoints WHERE name = ?');
@@ -32,6 +41,10 @@ export class ProjectionRunner {
 
   get position(): bigint {
     return this.checkpoint;
+  }
+
+  get name(): string {
+    return this.projection.name;
   }
 
   private storedCheckpoint(): bigint {
@@ -66,14 +79,26 @@ export class ProjectionRunner {
     return this.running;
   }
 
-  private async drain(): Promise<void> {
+  /** Applies the log up to `until` (inclusive; the head when omitted). */
+  async runUntil(until?: bigint): Promise<void> {
+    await this.running;
+    await this.drain(until);
+  }
+
+  private async drain(until?: bigint): Promise<void> {
     for (;;) {
       const from = this.storedCheckpoint();
-      const events = await this.store.readAll({ after: from, maxCount: BATCH });
+      if (until !== undefined && from >= until) {
+        this.checkpoint = from;
+        return;
+      }
+      const read = await this.store.readAll({ after: from, maxCount: this.batch });
+      const events = until === undefined ? read : read.filter((e) => e.position <= until);
       if (events.length === 0) {
         this.checkpoint = from > this.checkpoint ? from : this.checkpoint;
         return;
       }
+      let applied = 0;
       this.db
         .transaction(() => {
           const current = this.storedCheckpoint();
@@ -81,11 +106,13 @@ export class ProjectionRunner {
           if (fresh.length > 0) {
             this.projection.apply(this.db, fresh);
             this.setCheckpoint.run(this.projection.name, Number(fresh[fresh.length - 1].position));
+            applied = fresh.length;
           }
         })
         .immediate();
       this.checkpoint = this.storedCheckpoint();
-      if (events.length < BATCH) return;
+      this.options.onProgress?.(applied, this.checkpoint);
+      if (read.length < this.batch || events.length < read.length) return;
     }
   }
 
@@ -101,18 +128,5 @@ export class ProjectionRunner {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-  }
-
-  /** Rebuilds the read model from the start of the log. */
-  async rebuild(): Promise<void> {
-    await this.running;
-    this.db
-      .transaction(() => {
-        this.projection.reset(this.db);
-        this.setCheckpoint.run(this.projection.name, -1);
-      })
-      .immediate();
-    this.checkpoint = -1n;
-    await this.catchUpToHead();
   }
 }

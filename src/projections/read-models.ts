@@ -3,6 +3,8 @@ import { EventStore } from '../event-store/event-store.port';
 import { openSqlite } from '../event-store/sqlite/sqlite-event-store';
 import { ProjectionRunner } from './projection-runner';
 import { ProfileStatusProjection } from './profile-status/profile-status.projection';
+import { WebhookOutboxProjection } from './webhook-outbox/webhook-outbox.projection';
+import { OutboxAdmin } from '../webhooks/outbox-admin';
 
 /**
  * The read models and the runners that keep them in step with the log. Read models can be
@@ -12,14 +14,44 @@ export class ReadModels {
   readonly db: Database.Database;
   readonly profileStatus = new ProfileStatusProjection();
   readonly profileStatusRunner: ProjectionRunner;
+  readonly webhookOutbox = new WebhookOutboxProjection();
+  readonly webhookOutboxRunner: ProjectionRunner;
+  readonly outboxAdmin: OutboxAdmin;
+  private readonly outboxListeners: Array<() => void> = [];
 
   constructor(store: EventStore, path: string) {
     this.db = openSqlite(path, 'NORMAL');
     this.profileStatusRunner = new ProjectionRunner(store, this.db, this.profileStatus);
+    this.webhookOutboxRunner = new ProjectionRunner(store, this.db, this.webhookOutbox);
+    this.outboxAdmin = new OutboxAdmin(this.db);
+  }
+
+  get runners(): ProjectionRunner[] {
+    return [this.profileStatusRunner, this.webhookOutboxRunner];
+  }
+
+  /** Called when something new may be in the outbox (the delivery worker listens). */
+  onOutbox(listener: () => void): void {
+    this.outboxListeners.push(listener);
+  }
+
+  /**
+   * A write just committed: bring the outbox up to date without making the writer wait.
+   * Only a latency shortcut — the runners' polling gets there anyway, in this or any process.
+   */
+  kickOutbox(position: bigint, onError: (e: unknown) => void): void {
+    this.webhookOutboxRunner
+      .catchUpTo(position)
+      .then(() => this.notifyOutbox())
+      .catch(onError);
+  }
+
+  notifyOutbox(): void {
+    this.outboxListeners.forEach((l) => l());
   }
 
   close(): void {
-    this.profileStatusRunner.stop();
+    for (const r of this.runners) r.stop();
     this.db.close();
   }
 }

@@ -33,10 +33,13 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
       const reserved = await this.ledger.reservations.execute(reservation, (s) => reserve(s, randomUUID()), meta);
       if (!reserved.ok) throw new Error('customer id reservation stream was deleted');
       const profileId = reserved.state.profile_id!;
+      const erased = profileNotFound();
       const created = await this.ledger.profiles.execute(
         profileStreamId(profileId),
         (s) =>
-          s.exists && s.app_id !== ref.appId
+          s.deleted
+            ? erased
+            : s.exists && s.app_id !== ref.appId
             ? profileNotFound()
             : createProfile(
                 s,
@@ -51,8 +54,14 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
               ),
         meta,
       );
-      if (created.ok || 'error' in created) return profileResult(this.ledger, ref.appId, created);
-      // The reserved profile was erased but the reservation outlived it (a crash mid-delete): free it and retry.
+      if (created.ok) {
+        const result = await profileResult(this.ledger, ref.appId, created);
+        // A delete that raced this create erased the profile before it could be read: create afresh.
+        if (!(result instanceof DomainError)) return result;
+      } else if ('error' in created && created.error !== erased) {
+        return created.error;
+      }
+      // The reserved profile was erased (or is being erased) but the reservation outlived it: free it and retry.
       await this.ledger.reservations.execute(reservation, (s) => release(s, profileId), meta);
     }
     throw new Error('could not create the profile: its customer id reservation keeps pointing at erased profiles');
@@ -75,8 +84,9 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
     const executed = await this.ledger.decideOnProfile({ appId, profileId }, this.origin(cmd), (s) =>
       attachCustomerUserId(s, customerUserId),
     );
-    const previous = state.customer_user_id;
-    if (!(executed instanceof DomainError) && executed.ok && previous !== null && previous !== customerUserId) {
+    // The id this attach replaced: the state right before it was applied (parallel attaches each free their predecessor's).
+    const previous = !(executed instanceof DomainError) && executed.ok ? executed.before.customer_user_id : null;
+    if (previous !== null && previous !== customerUserId) {
       await this.ledger.reservations.execute(reservationStreamId(appId, previous), (s) => release(s, profileId), meta);
     }
     return profileResult(this.ledger, appId, executed);

@@ -23,7 +23,11 @@ export type Executed<S> =
   | { ok: false; error: DomainError; state: S }
   | { ok: false; deleted: true };
 
-const MAX_ATTEMPTS = 25;
+const MAX_ATTEMPTS = 100;
+
+/** Another process keeps winning the race for this stream: wait a little, with jitter, before deciding again. */
+const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 2)));
 
 /**
  * Loads a stream's state and runs decide/append with optimistic concurrency: on a
@@ -32,6 +36,8 @@ const MAX_ATTEMPTS = 25;
  */
 export class EventSourcedStreams<S, E extends TypedEvent> {
   private readonly cache = new Map<string, Loaded<S>>();
+  /** The last queued decision per stream (see execute). */
+  private readonly tails = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: EventStore,
@@ -56,12 +62,33 @@ export class EventSourcedStreams<S, E extends TypedEvent> {
     return loaded;
   }
 
-  async execute(
+  /**
+   * Decisions on one stream run one after the other within this process: parallel requests on
+   * one profile would otherwise keep losing the append race to each other (more than
+   * MAX_ATTEMPTS writers and some gave up with a 500). Other processes are still settled by
+   * the expected revision.
+   */
+  execute(streamId: string, decide: (state: S) => E[] | DomainError, metadata: Record<string, unknown>): Promise<Executed<S>> {
+    const previous = this.tails.get(streamId) ?? Promise.resolve();
+    const run = previous.then(() => this.executeNow(streamId, decide, metadata));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(streamId, tail);
+    void tail.then(() => {
+      if (this.tails.get(streamId) === tail) this.tails.delete(streamId);
+    });
+    return run;
+  }
+
+  private async executeNow(
     streamId: string,
     decide: (state: S) => E[] | DomainError,
     metadata: Record<string, unknown>,
   ): Promise<Executed<S>> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt >= 2) await backoff(attempt);
       const { state, revision } = await this.load(streamId);
       const decision = decide(state);
       if (isDomainError(decision)) return { ok: false, error: decision, state };

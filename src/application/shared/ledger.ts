@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   CatalogueEvent,
@@ -19,6 +20,7 @@ import { evolve, initialProfileState, ProfileState } from '../../domain/profile/
 import { Clock } from '../../domain/shared/clock';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { EventStore } from '../../event-store/event-store.port';
+import { EndpointEvent, EndpointsState, evolveEndpoints } from '../../domain/webhooks/webhook-endpoint';
 import { ProfileV2, renderProfileV2 } from '../../projections/profile-status/profile-read-model';
 import { ReadModels } from '../../projections/read-models';
 import { EventSourcedStreams, Executed } from './event-sourced-streams';
@@ -29,6 +31,9 @@ export class Ledger {
   readonly profiles: EventSourcedStreams<ProfileState, ProfileEvent>;
   readonly catalogues: EventSourcedStreams<CatalogueState, CatalogueEvent>;
   readonly reservations: EventSourcedStreams<ReservationState, ReservationEvent>;
+  readonly endpoints: EventSourcedStreams<EndpointsState, EndpointEvent>;
+
+  private readonly logger = new Logger('Ledger');
 
   constructor(
     readonly store: EventStore,
@@ -38,6 +43,7 @@ export class Ledger {
     this.profiles = new EventSourcedStreams(store, initialProfileState, evolve);
     this.catalogues = new EventSourcedStreams(store, initialCatalogue, evolveCatalogue);
     this.reservations = new EventSourcedStreams(store, initialReservation, evolveReservation);
+    this.endpoints = new EventSourcedStreams(store, () => ({}), evolveEndpoints);
   }
 
   context(): DecideContext {
@@ -76,7 +82,13 @@ export class Ledger {
     const result = await this.profiles.execute(profileStreamId(profileId), guarded, this.metadata(origin));
     if (!result.ok && 'deleted' in result) return notFound();
     if (!result.ok) return result.error;
+    if (result.position !== null) this.afterWrite(result.position);
     return result;
+  }
+
+  /** Lets the webhook outbox pick a write up at once (a latency shortcut; polling is the guarantee). */
+  afterWrite(position: bigint): void {
+    this.readModels.kickOutbox(position, (e) => this.logger.error(e instanceof Error ? e.message : String(e)));
   }
 
   /** The profile as GET shows it, once the read model holds everything up to `position`. */

@@ -4,7 +4,7 @@ import { formatPythonDate, Iso, toMs } from '../shared/time';
 import { accessLevelsAt, accessSources } from './access';
 import { checkCustomAttributeCount } from './custom-attributes.rules';
 import { Attributes, CustomAttributeChanges, ProfileEvent, Transaction } from './profile.events';
-import { isTrial, ProfileState } from './profile.state';
+import { isTrial, ownEntry, ProfileState } from './profile.state';
 import { checkTransaction } from './transaction.rules';
 
 /** What a decision may use besides state and command: the time and fresh ids. */
@@ -74,16 +74,31 @@ export function updateAttributes(
 
 const newlySet = (before: Iso | null | undefined, after: Iso | null): boolean => after !== null && (before ?? null) === null;
 
+/** The latest transaction of t's chain purchased no later than t (t itself excluded). */
+function predecessorOf(state: ProfileState, t: Transaction): Transaction | undefined {
+  let best: Transaction | undefined;
+  for (const p of Object.values(state.transactions)) {
+    if (p.store_original_transaction_id !== t.store_original_transaction_id || p.store_transaction_id === t.store_transaction_id) continue;
+    if (toMs(p.purchased_at) > toMs(t.purchased_at)) continue;
+    if (!best || toMs(p.purchased_at) >= toMs(best.purchased_at)) best = p;
+  }
+  return best;
+}
+
 /** Adapty's event types for a transaction change (see event-semantics.md). */
 function effectsOf(state: ProfileState, t: Transaction): string[] {
-  const previous = state.transactions[t.store_transaction_id];
-  const chain = state.chains[t.store_original_transaction_id];
+  const previous = ownEntry(state.transactions, t.store_transaction_id);
+  const chain = ownEntry(state.chains, t.store_original_transaction_id);
   const effects: string[] = [];
   const oneTime = t.purchase_type === 'one_time_purchase';
   if (!previous) {
     if (oneTime) effects.push('non_subscription_purchase');
-    else if (!chain) effects.push(isTrial(t) ? 'trial_started' : 'subscription_started');
-    else effects.push(isTrial(chain.current) && toMs(t.purchased_at) >= toMs(chain.current.purchased_at) ? 'trial_converted' : 'subscription_renewed');
+    else {
+      // A late, older transaction gets the event it would have had after its own predecessor.
+      const before = !chain || toMs(t.purchased_at) >= toMs(chain.current.purchased_at) ? chain?.current : predecessorOf(state, t);
+      if (!before) effects.push(isTrial(t) ? 'trial_started' : 'subscription_started');
+      else effects.push(isTrial(before) ? 'trial_converted' : 'subscription_renewed');
+    }
   } else if (!oneTime && previous.renew_status !== t.renew_status) {
     const trial = isTrial(t) ? 'trial' : 'subscription';
     effects.push(t.renew_status ? `${trial}_renewal_reactivated` : `${trial}_renewal_cancelled`);
@@ -112,7 +127,7 @@ export function recordTransaction(
   if (!state.exists) return purchaseProfileNotFound();
   const ruleError = checkTransaction(t);
   if (ruleError) return ruleError;
-  const previous = state.transactions[t.store_transaction_id];
+  const previous = ownEntry(state.transactions, t.store_transaction_id);
   if (previous) {
     if (previous.store_original_transaction_id !== t.store_original_transaction_id || previous.purchase_type !== t.purchase_type) {
       return validationError(
@@ -122,7 +137,7 @@ export function recordTransaction(
     }
     if (JSON.stringify(previous) === JSON.stringify(t)) return [];
   }
-  const chain = state.chains[t.store_original_transaction_id];
+  const chain = ownEntry(state.chains, t.store_original_transaction_id);
   if (chain && chain.current.purchase_type !== t.purchase_type) {
     return validationError('purchase_type', 'This store_original_transaction_id is already recorded with another purchase_type.');
   }
@@ -148,8 +163,8 @@ export function grantAccess(
 ): Decision {
   if (!state.exists) return purchaseProfileNotFound();
   if (!hasAccessLevel(catalogue, cmd.access_level_id)) return accessLevelMissing(cmd.access_level_id);
-  const start = cmd.starts_at ?? ctx.now.toISOString();
-  if (cmd.expires_at !== null && toMs(cmd.expires_at) <= toMs(start)) {
+  // Adapty: expires_at "may be in the past"; only an explicit starts_at bounds it.
+  if (cmd.starts_at !== null && cmd.expires_at !== null && toMs(cmd.expires_at) <= toMs(cmd.starts_at)) {
     return validationError('expires_at', 'expires_at must be later than starts_at.');
   }
   return [

@@ -107,6 +107,27 @@ export interface AccessRevoked {
   data: { access_level_id: string; revoke_at: Iso; revoked_at: Iso };
 }
 
+/**
+ * Recorded by the ledger itself when a source of access runs out (a subscription period
+ * ends without renewal, a grant ends, a scheduled revoke comes due), at that instant.
+ */
+export interface SourceExpired {
+  type: 'SourceExpired';
+  data: {
+    source: 'chain' | 'grant';
+    /** The chain's store_original_transaction_id or the grant id. */
+    id: string;
+    until: Iso;
+    access_level_id: string | null;
+    store_transaction_id: string;
+    is_trial: boolean;
+    /** The end came from a revoke, not from the source running its course. */
+    revoked: boolean;
+    cancellation_reason: string;
+    recorded_at: Iso;
+  };
+}
+
 export interface ProfileDeleted {
   type: 'ProfileDeleted';
   data: { profile_id: string; app_id: string; deleted_at: Iso };
@@ -119,6 +140,7 @@ export type ProfileEvent =
   | TransactionRecorded
   | AccessGranted
   | AccessRevoked
+  | SourceExpired
   | ProfileDeleted;
 
 export const PROFILE_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -128,6 +150,7 @@ export const PROFILE_EVENT_TYPES: ReadonlySet<string> = new Set([
   'TransactionRecorded',
   'AccessGranted',
   'AccessRevoked',
+  'SourceExpired',
   'ProfileDeleted',
 ]);
 

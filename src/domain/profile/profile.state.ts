@@ -10,6 +10,8 @@ export interface Chain {
   current: Transaction;
   /** Sequence of the event that put `current` in force: revocations only cap sources given before them. */
   given_seq: number;
+  /** The end (ms) whose expiry is already recorded: a renewal moves the end, making a new expiry due. */
+  expiry_recorded_until?: number;
 }
 
 export interface Grant {
@@ -19,6 +21,7 @@ export interface Grant {
   expires_at: Iso | null;
   granted_at: Iso;
   given_seq: number;
+  expiry_recorded_until?: number;
 }
 
 export interface Revocation {
@@ -69,6 +72,10 @@ export const usdRevenueOf = (t: Transaction): number =>
 
 export const isTrial = (t: Transaction): boolean => t.offer?.type === 'free_trial';
 
+/** Looks a store-supplied id up as an own key only: ids such as `toString` or `constructor` must not hit Object.prototype. */
+export const ownEntry = <T>(record: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
 function applyCustomAttributes(current: Record<string, string | number>, changes: Record<string, string | number | null>) {
   const next = { ...current };
   for (const [key, value] of Object.entries(changes)) {
@@ -108,9 +115,9 @@ export function evolve(state: ProfileState, event: ProfileEvent): ProfileState {
       };
     case 'TransactionRecorded': {
       const { transaction: t, access_level_id, purchase_id } = event.data;
-      const previous = state.transactions[t.store_transaction_id];
+      const previous = ownEntry(state.transactions, t.store_transaction_id);
       const revenue = state.total_revenue_usd - (previous ? usdRevenueOf(previous) : 0) + usdRevenueOf(t);
-      const chain = state.chains[t.store_original_transaction_id];
+      const chain = ownEntry(state.chains, t.store_original_transaction_id);
       let nextChain: Chain;
       if (!chain) {
         nextChain = {
@@ -154,6 +161,15 @@ export function evolve(state: ProfileState, event: ProfileEvent): ProfileState {
         revocations: [...state.revocations, { access_level_id: event.data.access_level_id, revoke_at: event.data.revoke_at, seq }],
         seq,
       };
+    case 'SourceExpired': {
+      const d = event.data;
+      const until = toMs(d.until);
+      if (d.source === 'grant') {
+        return { ...state, grants: state.grants.map((g) => (g.grant_id === d.id ? { ...g, expiry_recorded_until: until } : g)), seq };
+      }
+      const chain = state.chains[d.id];
+      return chain ? { ...state, chains: { ...state.chains, [d.id]: { ...chain, expiry_recorded_until: until } }, seq } : { ...state, seq };
+    }
     case 'ProfileDeleted':
       return { ...initialProfileState(), deleted: true, seq };
   }

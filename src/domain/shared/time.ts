@@ -14,8 +14,13 @@ export function formatApiDate(iso: Iso | null | undefined): string | null {
   return ms === 0 ? `${base}+00:00` : `${base}.${String(ms).padStart(3, '0')}000+00:00`;
 }
 
-/** Python's str(datetime), as in Adapty's revoke error message: `2028-08-29 09:33:42+00:00`. */
-export const formatPythonDate = (iso: Iso): string => `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+/** Python's str(datetime), as in Adapty's revoke error message: `2028-08-29 09:33:42+00:00` (`.ffffff` when not whole seconds). */
+export function formatPythonDate(iso: Iso): string {
+  const d = new Date(iso);
+  const ms = d.getUTCMilliseconds();
+  const fraction = ms === 0 ? '' : `.${String(ms).padStart(3, '0')}000`;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')}${fraction}+00:00`;
+}
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 

@@ -79,6 +79,8 @@ export function eventStoreContract(
       await store.append(s, [ev('A', 0), ev('A', 1), ev('A', 2)], 'no_stream');
       expect((await store.readStream(s, 1n)).map((e) => e.data.n)).toEqual([1, 2]);
       expect(await store.readStream(s, 3n)).toEqual([]);
+      expect((await store.readStream(s, 0n, 2)).map((e) => e.data.n)).toEqual([0, 1]);
+      expect((await store.readStream(s, 2n, 5)).map((e) => e.data.n)).toEqual([2]);
     });
 
     it('reads a missing stream as empty', async () => {

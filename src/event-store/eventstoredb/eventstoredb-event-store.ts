@@ -85,15 +85,17 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async readStream(streamId: string, fromRevision: bigint = 0n): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, fromRevision: bigint = 0n, maxCount?: number): Promise<RecordedEvent[]> {
     this.assertOpen();
     const out: RecordedEvent[] = [];
+    if (maxCount !== undefined && maxCount <= 0) return out;
     try {
       // A missing or tombstoned stream is reported as an error while iterating, not on the call.
       for await (const resolved of this.client.readStream(streamId, {
         fromRevision: fromRevision < 0n ? START : fromRevision,
         direction: FORWARDS,
         resolveLinkTos: false,
+        ...(maxCount === undefined ? {} : { maxCount }),
       })) {
         const event = resolved.event;
         if (!event) continue;

@@ -98,8 +98,8 @@ export class SqliteEventStore implements EventStore {
       insert: db.prepare(
         'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      readStream: db.prepare<[string, number], EventRow>(
-        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision',
+      readStream: db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
       readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
@@ -181,8 +181,9 @@ export class SqliteEventStore implements EventStore {
     return { ok: true, value: { nextExpectedRevision: BigInt(revision), position: BigInt(position) } };
   }
 
-  async readStream(streamId: string, fromRevision: bigint = 0n): Promise<RecordedEvent[]> {
-    return this.stmt.readStream.all(streamId, Number(fromRevision)).map(toRecorded);
+  async readStream(streamId: string, fromRevision: bigint = 0n, maxCount = -1): Promise<RecordedEvent[]> {
+    // SQLite reads LIMIT -1 as no limit.
+    return this.stmt.readStream.all(streamId, Number(fromRevision), maxCount).map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {

@@ -30,12 +30,16 @@ const STATUS_BY_CODE: Record<string, number | ((e: DomainError) => number)> = {
   grace_period_billing_error: 400,
   grace_period_expires_date_error: 400,
   customer_user_id_taken: 400,
+  webhook_verification_failed: 400,
+  webhook_endpoint_does_not_exist: 404,
+  webhook_delivery_does_not_exist: 404,
   not_authenticated: 401,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
   conflict: 409,
+  not_implemented: 501,
   internal_error: 500,
 };
 

@@ -8,7 +8,19 @@ import {
   IsString,
   Matches,
   MaxLength,
+  ValidateBy,
 } from 'class-validator';
+import { parseInstant } from '../../domain/shared/time';
+
+/** `YYYY-MM-DD` that names a real day (no February 30th). */
+const IsCalendarDate = (message: string): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'isCalendarDate',
+      validator: { validate: (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && parseInstant(v) !== null },
+    },
+    { message },
+  );
 
 /** Adapty's ProfileRequest (POST and PATCH /profile/). Every field may be null; absent fields are kept. */
 export class ProfileRequestDto {
@@ -18,7 +30,7 @@ export class ProfileRequestDto {
   @IsOptional() @IsEmail() @MaxLength(255) email?: string | null;
   @IsOptional() @IsString() @MaxLength(64) phone_number?: string | null;
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'birthday must be a date in YYYY-MM-DD format.' })
+  @IsCalendarDate('birthday must be a date in YYYY-MM-DD format.')
   birthday?: string | null;
   @IsOptional() @Matches(/^[A-Za-z]{2}$/, { message: 'ip_country must be an ISO 3166-1 alpha-2 code.' }) ip_country?: string | null;
   @IsOptional() @IsString() @MaxLength(45) ip_v4_address?: string | null;

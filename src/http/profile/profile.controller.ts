@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { CreateProfileCommand } from '../../application/create-profile/create-profile.command';
 import { DeleteProfileCommand } from '../../application/delete-profile/delete-profile.command';
@@ -6,7 +6,10 @@ import { GetProfileQuery } from '../../application/get-profile/get-profile.query
 import { ProfileRef } from '../../application/shared/profile-ref';
 import { ProfileResult } from '../../application/shared/profile-result';
 import { UpdateProfileCommand } from '../../application/update-profile/update-profile.command';
-import { DomainError } from '../../domain/shared/domain-error';
+import { DomainError, validationError } from '../../domain/shared/domain-error';
+import { parseInstant } from '../../domain/shared/time';
+import { GetProfileAsOfQuery, GetProfileHistoryQuery, HistoryPage } from '../../application/profile-history/profile-history.query';
+import { cursorOf, historyLimit, revisionOf } from './history-paging';
 import { unwrap } from '../errors/domain-error.exception';
 import { profileInput } from './profile-input';
 import { Profile } from './profile-ref.decorator';
@@ -27,8 +30,24 @@ export class ProfileController {
   }
 
   @Get()
-  async get(@Profile() ref: ProfileRef) {
+  async get(@Profile() ref: ProfileRef, @Query('as_of') asOf?: string) {
+    if (asOf !== undefined) {
+      const instant = parseInstant(asOf);
+      if (instant === null) unwrap(validationError('as_of', 'as_of must be an ISO 8601 date-time, e.g. 2026-03-03T14:00:00Z.'));
+      return { data: unwrap(await this.queries.execute<GetProfileAsOfQuery, ProfileResult>(new GetProfileAsOfQuery(ref, instant!))) };
+    }
     return { data: unwrap(await this.queries.execute<GetProfileQuery, ProfileResult>(new GetProfileQuery(ref))) };
+  }
+
+  /** Every event of the profile in commit order; `cursor` pages on (opaque), `limit` 1–1000 (default 100). */
+  @Get('history')
+  async history(@Profile() ref: ProfileRef, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
+    const page = unwrap(
+      await this.queries.execute<GetProfileHistoryQuery, HistoryPage | DomainError>(
+        new GetProfileHistoryQuery(ref, historyLimit(limit), revisionOf(cursor)),
+      ),
+    );
+    return { data: page.data, next_cursor: page.next_revision === null ? null : cursorOf(page.next_revision) };
   }
 
   @Patch()

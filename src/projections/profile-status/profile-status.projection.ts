@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import { PROFILE_EVENT_TYPES, ProfileEvent } from '../../domain/profile/profile.events';
 import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
 import { RecordedEvent } from '../../event-store/event-store.port';
+import { nextExpiryAt } from '../../domain/profile/expiry';
+import { ExpirySchedule } from '../expiry-schedule/expiry-schedule';
 import { Projection } from '../projection';
 import { ProfileReadModel, toReadModel } from './profile-read-model';
 
@@ -11,8 +13,10 @@ const PROFILE_STREAM = /^profile-(.+)$/;
 export class ProfileStatusProjection implements Projection {
   readonly name = 'profile_status';
   private statements?: ReturnType<ProfileStatusProjection['prepare']>;
+  readonly expirySchedule = new ExpirySchedule();
 
   setup(db: Database.Database): void {
+    this.expirySchedule.setup(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS profile_status (
         profile_id       TEXT PRIMARY KEY,
@@ -67,6 +71,7 @@ export class ProfileStatusProjection implements Projection {
       else {
         this.s.upsert.run(id, state.app_id, state.customer_user_id, JSON.stringify(state), JSON.stringify(toReadModel(state)));
       }
+      this.expirySchedule.set(id, state.app_id, nextExpiryAt(state));
     }
   }
 
@@ -77,6 +82,7 @@ export class ProfileStatusProjection implements Projection {
 
   reset(db: Database.Database): void {
     db.exec('DELETE FROM profile_status');
+    this.expirySchedule.reset(db);
   }
 
   findById(appId: string, profileId: string): ProfileReadModel | null {

@@ -1,0 +1,283 @@
+'use strict';
+// Small helpers for the benchmark harness: child processes, a keep-alive HTTP client,
+// a concurrency pool and an autocannon wrapper. Plain CommonJS, no compile step.
+
+const http = require('node:http');
+const net = require('node:net');
+const { spawn } = require('node:child_process');
+const autocannon = require('autocannon');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let clockTicks = 100;
+try {
+  clockTicks = Number(require('node:child_process').execSync('getconf CLK_TCK', { stdio: ['ignore', 'pipe', 'ignore'] })) || 100;
+} catch {
+  /* keep 100 */
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
+  } catch {
+    return null;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process whose output is kept (last 64 KiB) for error reports. */
+class Child {
+  constructor(name, args, options) {
+    this.name = name;
+    this.output = '';
+    this.exited = null;
+    this.proc = spawn(process.execPath, args, options);
+    const keep = (chunk) => {
+      this.output += chunk.toString();
+      if (this.output.length > 65536) this.output = this.output.slice(-65536);
+    };
+    if (this.proc.stdout) this.proc.stdout.on('data', keep);
+    if (this.proc.stderr) this.proc.stderr.on('data', keep);
+    this.exitPromise = new Promise((resolve) => {
+      this.proc.on('exit', (code, signal) => {
+        this.exited = { code, signal };
+        resolve(this.exited);
+      });
+    });
+  }
+
+  get pid() {
+    return this.proc.pid;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not gone within `graceMs`. Only this child's own pid. */
+  async stop(graceMs = 5000) {
+    if (this.exited || this.proc.pid === undefined) return;
+    try {
+      this.proc.kill('SIGTERM');
+    } catch {
+      return;
+    }
+    const done = await Promise.race([this.exitPromise.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!done && !this.exited) {
+      try {
+        this.proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([this.exitPromise, sleep(2000)]);
+    }
+  }
+
+  /** Request/response over the IPC channel (used by the CPU-profile preload). */
+  rpc(message, timeoutMs = 60000) {
+    return new Promise((resolve, reject) => {
+      const id = Math.random().toString(36).slice(2);
+      const timer = setTimeout(() => {
+        this.proc.off('message', onMessage);
+        reject(new Error(`${this.name}: no answer to ${message.type}`));
+      }, timeoutMs);
+      const onMessage = (m) => {
+        if (m && m.id === id) {
+          clearTimeout(timer);
+          this.proc.off('message', onMessage);
+          if (m.error) reject(new Error(m.error));
+          else resolve(m);
+        }
+      };
+      this.proc.on('message', onMessage);
+      this.proc.send({ ...message, id });
+    });
+  }
+}
+
+/** Minimal keep-alive JSON client (Node's http, no extra packages). */
+class Client {
+  constructor(baseUrl, defaultHeaders, maxSockets = 32) {
+    const u = new URL(baseUrl);
+    this.host = u.hostname;
+    this.port = Number(u.port);
+    this.defaultHeaders = defaultHeaders;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  request(method, path, { headers = {}, body } = {}) {
+    const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const allHeaders = { ...this.defaultHeaders, ...headers };
+    if (payload) {
+      allHeaders['content-type'] = 'application/json';
+      allHeaders['content-length'] = payload.length;
+    }
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: this.host, port: this.port, method, path, headers: allHeaders, agent: this.agent, timeout: 30000 },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** Like request, but throws unless the answer is 2xx; returns the parsed JSON (or null). */
+  async ok(method, path, options) {
+    const res = await this.request(method, path, options);
+    if (res.status < 200 || res.status >= 300) {
+      throw new Error(`${method} ${path} -> ${res.status}: ${res.body.toString().slice(0, 500)}`);
+    }
+    return res.body.length ? JSON.parse(res.body.toString()) : null;
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */
+async function pool(count, concurrency, task) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, count) }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      await task(i);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/** Polls until the server answers any HTTP status on `path`, or fails if the child exits. */
+async function waitForHttp(client, path, child, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = null;
+  while (Date.now() < deadline) {
+    if (child && child.exited) {
+      throw new Error(`${child.name} exited (${JSON.stringify(child.exited)}) before answering:\n${child.output}`);
+    }
+    try {
+      await client.request('GET', path);
+      return;
+    } catch (error) {
+      lastError = error;
+      await sleep(100);
+    }
+  }
+  throw new Error(`${child ? child.name : 'server'} did not answer within ${timeoutMs} ms: ${lastError && lastError.message}`);
+}
+
+/**
+ * One autocannon run. `spec` = { url, method, path, headers, body, pick } where `pick()` returns
+ * extra headers for each request (e.g. a random adapty-customer-user-id).
+ */
+async function cannon(spec, seconds, connections) {
+  const base = { method: spec.method || 'GET', path: spec.path, headers: spec.headers, body: spec.body };
+  const request = spec.pick
+    ? { ...base, setupRequest: (req) => ({ ...req, headers: { ...spec.headers, ...spec.pick() } }) }
+    : base;
+  const serverCpu0 = spec.pid ? cpuSecondsOf(spec.pid) : null;
+  const clientCpu0 = process.cpuUsage();
+  const result = await autocannon({
+    url: spec.url,
+    connections,
+    duration: seconds,
+    requests: [request],
+    timeout: 10,
+  });
+  const serverCpu1 = spec.pid ? cpuSecondsOf(spec.pid) : null;
+  const clientCpu = process.cpuUsage(clientCpu0);
+  const total = result.requests.total; // completed requests, any status
+  const duration = result.duration; // seconds, as measured
+  return {
+    serverCpu: serverCpu0 === null || serverCpu1 === null ? null : serverCpu1 - serverCpu0,
+    clientCpu: (clientCpu.user + clientCpu.system) / 1e6,
+    rps: total / duration,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    total,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: result.statusCodeStats,
+    bytesPerResponse: total ? result.throughput.total / total : 0,
+    duration,
+  };
+}
+
+/**
+ * Runs several targets interleaved in `rounds` (order reversed every other round, so a slow
+ * drift of the machine hits all of them alike), after a warm-up of each.
+ * req/s = all completed requests / all measured time; p50 = mean of rounds; p99 = worst round.
+ */
+async function compare(specs, { seconds, rounds, warmup, connections, onRun, beforeMeasure, afterMeasure }) {
+  const runs = specs.map(() => []);
+  const warm = specs.map(() => null);
+  if (warmup > 0) {
+    for (let i = 0; i < specs.length; i++) {
+      warm[i] = await cannon(specs[i], warmup, connections);
+      if (onRun) onRun(specs[i], warm[i], 'warm-up');
+    }
+  }
+  const perRound = Math.max(1, seconds / rounds);
+  if (beforeMeasure) await beforeMeasure();
+  for (let r = 0; r < rounds; r++) {
+    const order = specs.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      const res = await cannon(specs[i], perRound, connections);
+      runs[i].push(res);
+      if (onRun) onRun(specs[i], res, `round ${r + 1}/${rounds}`);
+    }
+  }
+  if (afterMeasure) await afterMeasure();
+  return specs.map((spec, i) => {
+    const rs = runs[i];
+    const sum = (f) => rs.reduce((a, x) => a + f(x), 0);
+    const total = sum((x) => x.total);
+    const duration = sum((x) => x.duration);
+    return {
+      name: spec.name,
+      rps: total / duration,
+      p50: sum((x) => x.p50) / rs.length,
+      p99: Math.max(...rs.map((x) => x.p99)),
+      max: Math.max(...rs.map((x) => x.max)),
+      total,
+      ok2xx: sum((x) => x.ok2xx),
+      non2xx: sum((x) => x.non2xx),
+      errors: sum((x) => x.errors),
+      timeouts: sum((x) => x.timeouts),
+      bytesPerResponse: sum((x) => x.bytesPerResponse * x.total) / Math.max(1, total),
+      // CPU time per completed request (µs): robust to the machine's noise, unlike req/s.
+      serverCpuUsPerReq: rs.every((x) => x.serverCpu !== null) ? (1e6 * sum((x) => x.serverCpu)) / Math.max(1, total) : null,
+      serverCpuUtil: rs.every((x) => x.serverCpu !== null) ? sum((x) => x.serverCpu) / duration : null,
+      clientCpuUtil: sum((x) => x.clientCpu) / duration,
+      duration,
+      roundsRps: rs.map((x) => Math.round(x.rps)),
+      warmup: warm[i] ? { total: warm[i].total, ok2xx: warm[i].ok2xx, non2xx: warm[i].non2xx, errors: warm[i].errors } : null,
+    };
+  });
+}
+
+module.exports = { cpuSecondsOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare };

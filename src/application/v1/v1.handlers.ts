@@ -1,0 +1,105 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { purchaseProfileNotFound } from '../../domain/profile/profile.decide';
+import { profileStreamId } from '../../domain/profile/profile.events';
+import { ProfileState } from '../../domain/profile/profile.state';
+import { decideV1Grant } from '../../domain/profile/v1-grant';
+import { decideV1Revoke } from '../../domain/profile/v1-revoke';
+import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
+import { ProfileReadModel } from '../../projections/profile-status/profile-read-model';
+import { Executed } from '../shared/event-sourced-streams';
+import { Ledger } from '../shared/ledger';
+import { LEDGER } from '../shared/ledger.token';
+import { ProfileRef } from '../shared/profile-ref';
+import { ProfileV1, renderProfileV1 } from './render-profile-v1';
+import { GetV1ProfileQuery, ResolveV1ProfileQuery, V1GrantAccessCommand, V1ProfileId, V1RevokeAccessCommand } from './v1.commands';
+
+export type ProfileV1Result = ProfileV1 | DomainError;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path id shaped like a profile id is tried as one first, then as a customer user id. */
+const asProfileId = (id: V1ProfileId): string | null => (!id.customerUserIdOnly && UUID.test(id.value) ? id.value.toLowerCase() : null);
+
+/** After a successful decision: the v1 profile as a GET from this client would now see it. */
+export async function v1ProfileResult(
+  ledger: Ledger,
+  appId: string,
+  executed: Executed<ProfileState> | DomainError,
+): Promise<ProfileV1Result> {
+  if (executed instanceof DomainError) return executed;
+  if (!executed.ok) return 'error' in executed ? executed.error : profileNotFound();
+  const runner = ledger.readModels.profileStatusRunner;
+  if (executed.position === null) await runner.catchUpToHead();
+  else await runner.catchUpTo(executed.position);
+  const model = ledger.readModels.profileStatus.findById(appId, executed.state.profile_id);
+  if (!model) return profileNotFound();
+  return renderProfileV1(model, ledger.clock.now().getTime(), { revocations: executed.state.revocations });
+}
+
+@QueryHandler(ResolveV1ProfileQuery)
+export class ResolveV1ProfileHandler implements IQueryHandler<ResolveV1ProfileQuery, ProfileRef> {
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  async execute({ appId, id }: ResolveV1ProfileQuery): Promise<ProfileRef> {
+    const profileId = asProfileId(id);
+    if (profileId !== null) {
+      const { state } = await this.ledger.profiles.load(profileStreamId(profileId));
+      if (state.exists && state.app_id === appId) return { appId, profileId };
+    }
+    return { appId, customerUserId: id.value };
+  }
+}
+
+/** Served from the read model v2 GET serves, after catching up with the log's head. */
+@QueryHandler(GetV1ProfileQuery)
+export class GetV1ProfileHandler implements IQueryHandler<GetV1ProfileQuery, ProfileV1Result> {
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  async execute({ appId, id, extended }: GetV1ProfileQuery): Promise<ProfileV1Result> {
+    const { readModels } = this.ledger;
+    await readModels.profileStatusRunner.catchUpToHead();
+    const profileId = asProfileId(id);
+    const model: ProfileReadModel | null =
+      (profileId !== null ? readModels.profileStatus.findById(appId, profileId) : null) ??
+      readModels.profileStatus.findByCustomerUserId(appId, id.value);
+    if (!model) return profileNotFound();
+    // Only a source with an end can have been revoked: then the revocations tell when (unsubscribed_at).
+    const revocations = model.sources.some((s) => s.until !== null)
+      ? (await this.ledger.profiles.load(profileStreamId(model.profile_id))).state.revocations
+      : [];
+    return renderProfileV1(model, this.ledger.clock.now().getTime(), { extended, revocations });
+  }
+}
+
+@CommandHandler(V1GrantAccessCommand)
+export class V1GrantAccessHandler implements ICommandHandler<V1GrantAccessCommand, ProfileV1Result> {
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  async execute(cmd: V1GrantAccessCommand): Promise<ProfileV1Result> {
+    const catalogue = await this.ledger.catalogue(cmd.ref.appId);
+    const executed = await this.ledger.decideOnProfile(
+      cmd.ref,
+      { appId: cmd.ref.appId, source: cmd.source },
+      (s) => decideV1Grant(s, cmd.grant, catalogue, this.ledger.context()),
+      purchaseProfileNotFound,
+    );
+    return v1ProfileResult(this.ledger, cmd.ref.appId, executed);
+  }
+}
+
+@CommandHandler(V1RevokeAccessCommand)
+export class V1RevokeAccessHandler implements ICommandHandler<V1RevokeAccessCommand, ProfileV1Result> {
+  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+
+  async execute(cmd: V1RevokeAccessCommand): Promise<ProfileV1Result> {
+    const catalogue = await this.ledger.catalogue(cmd.ref.appId);
+    const executed = await this.ledger.decideOnProfile(
+      cmd.ref,
+      { appId: cmd.ref.appId, source: cmd.source },
+      (s) => decideV1Revoke(s, { access_level_id: cmd.accessLevelId, is_refund: cmd.isRefund }, catalogue, this.ledger.context()),
+      purchaseProfileNotFound,
+    );
+    return v1ProfileResult(this.ledger, cmd.ref.appId, executed);
+  }
+}

@@ -1,0 +1,112 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { ConfigError, loadConfig } from '../config/config';
+import { parseInstant } from '../domain/shared/time';
+import { createEventStore } from '../event-store/event-store.factory';
+import { formatHistory, HistoryNotFound, historyJson, loadHistory } from './history';
+import { rebuild } from './rebuild';
+import { verify } from './verify';
+
+const EXIT = { ok: 0, differences: 1, usage: 2, notFound: 3 };
+
+function progressBar(label: string) {
+  const bar = new SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} positions | {speed} events/s | ETA {eta_formatted}`, hideCursor: true },
+    Presets.shades_classic,
+  );
+  const started = Date.now();
+  let applied = 0;
+  return {
+    start: (total: number) => bar.start(Math.max(total, 1), 0, { speed: 0 }),
+    tick: (events: number, position: number) => {
+      applied = events;
+      bar.update(position, { speed: Math.round(applied / Math.max((Date.now() - started) / 1000, 0.001)) });
+    },
+    stop: () => bar.stop(),
+    rate: () => Math.round(applied / Math.max((Date.now() - started) / 1000, 0.001)),
+  };
+}
+
+const instant = (value: string): number => {
+  const iso = parseInstant(value);
+  if (iso === null) throw new InvalidArgumentError('expected an ISO 8601 date-time, e.g. 2026-03-03T14:00:00Z');
+  return Date.parse(iso);
+};
+
+async function withStore<T>(run: (store: Awaited<ReturnType<typeof createEventStore>>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env, { generateKey: false });
+  const store = await createEventStore(config);
+  try {
+    return await run(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+const program = new Command('ledger')
+  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history.\nUses the same EVENT_STORE_URL (and PROJECTIONS_PATH) as the server.')
+  .showHelpAfterError();
+
+program
+  .command('rebuild')
+  .description('rebuild every read model from the global log (resumable; live models serve until the new ones are complete)')
+  .action(async () => {
+    await withStore(async (store, config) => {
+      const bar = progressBar('rebuild');
+      const result = await rebuild(store, config.projectionsPath, {
+        start: (total) => bar.start(total),
+        update: (events, position) => bar.tick(events, Number(position)),
+        stop: () => bar.stop(),
+      });
+      process.stdout.write(`Rebuilt read models from ${result.events} events up to position ${result.position} (${bar.rate()} events/s).\n`);
+    });
+  });
+
+program
+  .command('verify')
+  .description('rebuild into a scratch copy and compare it with the live read models; exit 1 when they differ')
+  .option('--max <n>', 'differences to print', (v) => Number(v), 10)
+  .action(async (opts: { max: number }) => {
+    const differences = await withStore(async (store, config) => {
+      const result = await verify(store, config.projectionsPath, { maxDifferences: opts.max });
+      if (result.differences.length === 0) {
+        process.stdout.write(`Read models match a rebuild from the log (position ${result.position}).\n`);
+      } else {
+        process.stdout.write(`Read models DIFFER from a rebuild from the log (position ${result.position}):\n`);
+        for (const d of result.differences) {
+          process.stdout.write(`  ${d.table}[${d.key}].${d.column}\n    live:    ${JSON.stringify(d.live)}\n    rebuilt: ${JSON.stringify(d.rebuilt)}\n`);
+        }
+      }
+      return result.differences.length;
+    });
+    process.exitCode = differences === 0 ? EXIT.ok : EXIT.differences;
+  });
+
+program
+  .command('history')
+  .description('print a profile timeline')
+  .argument('<id>', 'customer_user_id or profile_id')
+  .option('--app <id>', 'app of the customer_user_id (default: the only configured app, else "default")')
+  .option('--as-of <iso>', 'only events recorded by then, and the access levels at that instant', instant)
+  .option('--json', 'machine-readable output')
+  .action(async (id: string, opts: { app?: string; asOf?: number; json?: boolean }) => {
+    await withStore(async (store, config) => {
+      const appId = opts.app ?? (config.apiKeys.length === 1 ? config.apiKeys[0].appId : 'default');
+      const { profileId, events } = await loadHistory(store, id, appId);
+      const asOf = opts.asOf ?? null;
+      process.stdout.write(opts.json ? `${JSON.stringify(historyJson(profileId, events, asOf), null, 2)}\n` : `${formatHistory(profileId, events, asOf)}\n`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exitCode = EXIT.usage;
+  } else if (error instanceof HistoryNotFound) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = EXIT.notFound;
+  } else {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+});

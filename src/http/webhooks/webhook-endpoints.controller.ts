@@ -1,0 +1,82 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  CreateWebhookEndpointCommand,
+  DeleteWebhookEndpointCommand,
+  GetWebhookEndpointQuery,
+  ListDeliveriesQuery,
+  ListWebhookEndpointsQuery,
+  RedeliverCommand,
+  RotateWebhookSecretCommand,
+  UpdateWebhookEndpointCommand,
+} from '../../application/webhook-endpoints/webhook-endpoint.commands';
+import { DomainError, validationError } from '../../domain/shared/domain-error';
+import { WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
+import { DeliveryView } from '../../webhooks/outbox-admin';
+import { unwrap } from '../errors/domain-error.exception';
+import { AppId } from '../profile/profile-ref.decorator';
+import { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto';
+
+function limitOf(raw: string | undefined): number {
+  if (raw === undefined) return 100;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) unwrap(validationError('limit', 'limit must be an integer from 1 to 1000.'));
+  return n;
+}
+
+/** Webhook subscriptions of the app the key belongs to. */
+@Controller('admin/v1')
+export class WebhookEndpointsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Post('webhook-endpoints')
+  @HttpCode(201)
+  async create(@AppId() appId: string, @Body() body: CreateWebhookEndpointDto) {
+    const cmd = new CreateWebhookEndpointCommand(appId, body.url, body.authorization ?? null, body.event_types ?? null, body.environment ?? null);
+    return { data: unwrap(await this.commands.execute<CreateWebhookEndpointCommand, WebhookEndpoint | DomainError>(cmd)) };
+  }
+
+  @Get('webhook-endpoints')
+  async list(@AppId() appId: string) {
+    return { data: await this.queries.execute<ListWebhookEndpointsQuery, WebhookEndpoint[]>(new ListWebhookEndpointsQuery(appId)) };
+  }
+
+  @Get('webhook-endpoints/:id')
+  async get(@AppId() appId: string, @Param('id') id: string) {
+    return { data: unwrap(await this.queries.execute<GetWebhookEndpointQuery, WebhookEndpoint | DomainError>(new GetWebhookEndpointQuery(appId, id))) };
+  }
+
+  @Patch('webhook-endpoints/:id')
+  async update(@AppId() appId: string, @Param('id') id: string, @Body() body: UpdateWebhookEndpointDto) {
+    const changes = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+    const cmd = new UpdateWebhookEndpointCommand(appId, id, changes);
+    return { data: unwrap(await this.commands.execute<UpdateWebhookEndpointCommand, WebhookEndpoint | DomainError>(cmd)) };
+  }
+
+  @Delete('webhook-endpoints/:id')
+  @HttpCode(204)
+  async remove(@AppId() appId: string, @Param('id') id: string): Promise<void> {
+    unwrap(await this.commands.execute<DeleteWebhookEndpointCommand, null | DomainError>(new DeleteWebhookEndpointCommand(appId, id)));
+  }
+
+  @Post('webhook-endpoints/:id/rotate-secret')
+  @HttpCode(200)
+  async rotate(@AppId() appId: string, @Param('id') id: string) {
+    return { data: unwrap(await this.commands.execute<RotateWebhookSecretCommand, WebhookEndpoint | DomainError>(new RotateWebhookSecretCommand(appId, id))) };
+  }
+
+  @Get('webhook-endpoints/:id/deliveries')
+  async deliveries(@AppId() appId: string, @Param('id') id: string, @Query('limit') limit?: string) {
+    const q = new ListDeliveriesQuery(appId, id, limitOf(limit));
+    return { data: unwrap(await this.queries.execute<ListDeliveriesQuery, DeliveryView[] | DomainError>(q)) };
+  }
+
+  @Post('webhook-deliveries/:delivery_id/redeliver')
+  @HttpCode(202)
+  async redeliver(@AppId() appId: string, @Param('delivery_id') deliveryId: string) {
+    return { data: unwrap(await this.commands.execute<RedeliverCommand, DeliveryView | DomainError>(new RedeliverCommand(appId, deliveryId))) };
+  }
+}

@@ -1,0 +1,210 @@
+import type Database from 'better-sqlite3';
+import { PROFILE_EVENT_TYPES, ProfileEvent } from '../../domain/profile/profile.events';
+import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
+import { accessLevelsAt, accessSources } from '../../domain/profile/access';
+import { toMs } from '../../domain/shared/time';
+import {
+  ENDPOINT_EVENT_TYPES,
+  EndpointEvent,
+  endpointWants,
+  evolveEndpoints,
+  WebhookEndpoint,
+} from '../../domain/webhooks/webhook-endpoint';
+import { deterministicUuid, formatWebhookDate, WebhookEvent, webhookEventsFor } from '../../domain/webhooks/webhook-events';
+import { RecordedEvent } from '../../event-store/event-store.port';
+import { Projection } from '../projection';
+
+const PROFILE_STREAM = /^profile-(.+)$/;
+const ENDPOINTS_STREAM = /^webhook-endpoints-(.+)$/;
+
+export interface WebhookPayload {
+  profile_id: string;
+  customer_user_id: string | null;
+  profile_install_datetime: string | null;
+  email: string | null;
+  event_type: string;
+  event_datetime: string | null;
+  event_properties: Record<string, unknown>;
+  event_api_version: 1;
+  user_attributes: Record<string, string | number>;
+  integration_ids: null;
+  /** Ours: strictly increases across one profile's webhook events, in commit order. */
+  profile_sequence: number;
+}
+
+/**
+ * The webhook outbox: folds the log into endpoint configuration and per-profile state, and
+ * for every webhook event enqueues one delivery per endpoint that wants it. Rows and checkpoint
+ * commit together, so enqueueing is exactly-once with respect to the log; delivery ids are
+ * derived from the event, so a replay enqueues nothing twice.
+ */
+export class WebhookOutboxProjection implements Projection {
+  readonly name = 'webhook_outbox';
+  private statements?: ReturnType<WebhookOutboxProjection['prepare']>;
+
+  /** `enqueue: false` folds state only: a rebuild must not queue again what was already sent. */
+  constructor(private readonly options: { enqueue: boolean } = { enqueue: true }) {}
+
+  setup(db: Database.Database): void {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS webhook_profiles (
+        profile_id TEXT PRIMARY KEY, state TEXT NOT NULL, sequence INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS webhook_endpoints (
+        id TEXT PRIMARY KEY, app_id TEXT NOT NULL, endpoint TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS webhook_deliveries (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+        id               TEXT    NOT NULL UNIQUE,
+        endpoint_id      TEXT    NOT NULL,
+        app_id           TEXT    NOT NULL,
+        profile_id       TEXT    NOT NULL,
+        profile_sequence INTEGER NOT NULL,
+        event_type       TEXT    NOT NULL,
+        payload          TEXT    NOT NULL,
+        status           TEXT    NOT NULL DEFAULT 'pending',
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  INTEGER NOT NULL,
+        lease_until      INTEGER,
+        last_status      INTEGER,
+        last_error       TEXT,
+        last_attempt_at  INTEGER,
+        created_at       INTEGER NOT NULL,
+        enqueued_at      INTEGER NOT NULL,
+        delivered_at     INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, profile_id, status, seq);
+      CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
+    `);
+    this.statements = this.prepare(db);
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      profile: db.prepare<[string], { state: string; sequence: number }>('SELECT state, sequence FROM webhook_profiles WHERE profile_id = ?'),
+      saveProfile: db.prepare(
+        'INSERT INTO webhook_profiles (profile_id, state, sequence) VALUES (?, ?, ?) ON CONFLICT(profile_id) DO UPDATE SET state = excluded.state, sequence = excluded.sequence',
+      ),
+      removeProfile: db.prepare('DELETE FROM webhook_profiles WHERE profile_id = ?'),
+      endpointsOf: db.prepare<[string], { endpoint: string }>('SELECT endpoint FROM webhook_endpoints WHERE app_id = ?'),
+      saveEndpoint: db.prepare(
+        'INSERT INTO webhook_endpoints (id, app_id, endpoint) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET endpoint = excluded.endpoint',
+      ),
+      removeEndpoint: db.prepare('DELETE FROM webhook_endpoints WHERE id = ?'),
+      enqueue: db.prepare(
+        `INSERT OR IGNORE INTO webhook_deliveries
+           (id, endpoint_id, app_id, profile_id, profile_sequence, event_type, payload, next_attempt_at, created_at, enqueued_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  private get s() {
+    if (!this.statements) throw new Error('WebhookOutboxProjection used before setup');
+    return this.statements;
+  }
+
+  apply(_db: Database.Database, events: RecordedEvent[]): void {
+    const profiles = new Map<string, { state: ProfileState; sequence: number }>();
+    const endpointCache = new Map<string, WebhookEndpoint[]>();
+    const endpointsOf = (appId: string) => {
+      let list = endpointCache.get(appId);
+      if (!list) {
+        list = this.s.endpointsOf.all(appId).map((r) => JSON.parse(r.endpoint) as WebhookEndpoint);
+        endpointCache.set(appId, list);
+      }
+      return list;
+    };
+    for (const e of events) {
+      const endpointsMatch = ENDPOINTS_STREAM.exec(e.streamId);
+      if (endpointsMatch && ENDPOINT_EVENT_TYPES.has(e.type)) {
+        this.applyEndpointEvent(endpointsMatch[1], { type: e.type, data: e.data } as unknown as EndpointEvent);
+        endpointCache.delete(endpointsMatch[1]);
+        continue;
+      }
+      if (e.type === 'ProfileErased') {
+        profiles.set(String(e.data.profile_id), { state: initialProfileState(), sequence: 0 });
+        continue;
+      }
+      const profileMatch = PROFILE_STREAM.exec(e.streamId);
+      if (!profileMatch || !PROFILE_EVENT_TYPES.has(e.type)) continue;
+      const id = profileMatch[1];
+      const current = profiles.get(id) ?? this.load(id);
+      const event = { type: e.type, data: e.data } as unknown as ProfileEvent;
+      const after = evolve(current.state, event);
+      let sequence = current.sequence;
+      webhookEventsFor(current.state, event, after).forEach((w, index) => {
+        sequence += 1;
+        if (!this.options.enqueue) return;
+        const payload = this.payload(after, w, deterministicUuid(`${e.eventId}:${index}`), sequence);
+        const body = JSON.stringify(payload);
+        for (const endpoint of endpointsOf(after.app_id)) {
+          if (!endpointWants(endpoint, w.event_type, w.environment)) continue;
+          this.s.enqueue.run(
+            deterministicUuid(`${e.eventId}:${index}:${endpoint.id}`),
+            endpoint.id,
+            after.app_id,
+            id,
+            sequence,
+            w.event_type,
+            body,
+            e.recordedAt.getTime(),
+            e.recordedAt.getTime(),
+            Date.now(),
+          );
+        }
+      });
+      profiles.set(id, { state: after, sequence });
+    }
+    for (const [id, { state, sequence }] of profiles) {
+      if (state.exists) this.s.saveProfile.run(id, JSON.stringify(state), sequence);
+      else this.s.removeProfile.run(id);
+    }
+  }
+
+  private applyEndpointEvent(appId: string, event: EndpointEvent): void {
+    const id = event.data.id;
+    const row = this.s.endpointsOf.all(appId).map((r) => JSON.parse(r.endpoint) as WebhookEndpoint).find((x) => x.id === id);
+    const next = evolveEndpoints(row ? { [id]: row } : {}, event)[id];
+    if (next) this.s.saveEndpoint.run(id, appId, JSON.stringify(next));
+    else this.s.removeEndpoint.run(id);
+  }
+
+  private load(profileId: string): { state: ProfileState; sequence: number } {
+    const row = this.s.profile.get(profileId);
+    return row ? { state: JSON.parse(row.state) as ProfileState, sequence: row.sequence } : { state: initialProfileState(), sequence: 0 };
+  }
+
+  private payload(state: ProfileState, w: WebhookEvent, profileEventId: string, sequence: number): WebhookPayload {
+    const at = toMs(w.event_datetime);
+    const active = state.exists ? accessLevelsAt(accessSources(state), at).some((s) => s.from <= at) : false;
+    return {
+      profile_id: state.profile_id,
+      customer_user_id: state.customer_user_id,
+      profile_install_datetime: formatWebhookDate(state.created_at),
+      email: typeof state.attributes.email === 'string' ? state.attributes.email : null,
+      event_type: w.event_type,
+      event_datetime: formatWebhookDate(w.event_datetime),
+      event_properties: {
+        ...w.event_properties,
+        profile_event_id: profileEventId,
+        profile_id: state.profile_id,
+        event_datetime: formatWebhookDate(w.event_datetime),
+        environment: w.environment,
+        profile_total_revenue_usd: state.total_revenue_usd,
+        profile_has_access_level: active,
+        profile_country: typeof state.attributes.ip_country === 'string' ? state.attributes.ip_country : null,
+      },
+      event_api_version: 1,
+      user_attributes: state.custom_attributes,
+      integration_ids: null,
+      profile_sequence: sequence,
+    };
+  }
+
+  reset(db: Database.Database): void {
+    // Deliveries are kept: their ids are derived from the log, so a rebuild re-enqueues nothing twice.
+    db.exec('DELETE FROM webhook_profiles; DELETE FROM webhook_endpoints;');
+  }
+}
