@@ -153,17 +153,21 @@ class Client {
   }
 }
 
-/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */
-async function pool(count, concurrency, task) {
+/**
+ * Runs `task(i)` for i in [0, count) with at most `concurrency` in flight; stops taking new
+ * indices once `deadline` (ms epoch) has passed. Returns how many were run (always 0..n-1).
+ */
+async function pool(count, concurrency, task, deadline = Infinity) {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, count) }, async () => {
     for (;;) {
+      if (Date.now() > deadline || next >= count) return;
       const i = next++;
-      if (i >= count) return;
       await task(i);
     }
   });
   await Promise.all(workers);
+  return Math.min(next, count);
 }
 
 /** Polls until the server answers any HTTP status on `path`, or fails if the child exits. */

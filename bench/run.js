@@ -12,6 +12,8 @@
 //   BENCH_PROFILES=1000      profiles seeded before the first measurements
 //   BENCH_SCALE_PROFILES=10000  profiles added for the "GET vs store size" check (0 = skip)
 //   BENCH_HISTORY=2000       extra events on the long-history profiles
+//   BENCH_SCALE_BUDGET=45    at most this many seconds for seeding the extra profiles (fewer are used if it runs out)
+//   BENCH_HISTORY_BUDGET=45  at most this many seconds for building the long histories (likewise)
 //   BENCH_SEED_CONCURRENCY=16
 //   BENCH_PROFILE=1          also CPU-profile the server during each measured window
 //                            (bench/profiles/*.cpuprofile + a summary; figures are then perturbed)
@@ -36,6 +38,8 @@ const CFG = {
   profiles: num('BENCH_PROFILES', 1000),
   scaleProfiles: num('BENCH_SCALE_PROFILES', 10000),
   history: num('BENCH_HISTORY', 2000),
+  scaleBudget: num('BENCH_SCALE_BUDGET', 45),
+  historyBudget: num('BENCH_HISTORY_BUDGET', 45),
   seedConcurrency: num('BENCH_SEED_CONCURRENCY', 16),
   profile: env.BENCH_PROFILE === '1',
   strict: env.BENCH_STRICT === '1',
@@ -69,6 +73,11 @@ async function cleanup() {
   if (state.tmp && env.BENCH_KEEP_TMP === '1') process.stderr.write(`BENCH_KEEP_TMP=1: kept ${state.tmp}\n`);
   else if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
 }
+
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`\nbench failed (uncaught): ${error && error.stack ? error.stack : error}\n`);
+  cleanup().finally(() => process.exit(1));
+});
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -117,11 +126,11 @@ async function seedOne(client, i) {
   }
 }
 
-async function seedRange(client, from, count) {
+async function seedRange(client, from, count, budgetSeconds = Infinity) {
   const started = Date.now();
-  await pool(count, CFG.seedConcurrency, (k) => seedOne(client, from + k));
+  const done = await pool(count, CFG.seedConcurrency, (k) => seedOne(client, from + k), started + budgetSeconds * 1000);
   const seconds = (Date.now() - started) / 1000;
-  return { profiles: count, requests: 2 * count, seconds, writesPerSecond: (2 * count) / seconds };
+  return { profiles: done, requested: count, requests: 2 * done, seconds, writesPerSecond: (2 * done) / seconds };
 }
 
 function gitCommit() {
@@ -152,9 +161,10 @@ async function main() {
     PORT: String(port),
     HOST: '127.0.0.1',
     SQLITE_SYNCHRONOUS: 'FULL', // the default, stated so the durable-grant figures are what they say
-    NODE_ENV: 'production',
+    BENCH_PARENT_PID: String(process.pid),
   });
-  const serverArgs = CFG.profile ? ['-r', path.join(__dirname, 'cpu-prof-preload.js'), 'dist/main.js'] : ['dist/main.js'];
+  const watch = ['-r', path.join(__dirname, 'parent-watch.js')];
+  const serverArgs = [...watch, ...(CFG.profile ? ['-r', path.join(__dirname, 'cpu-prof-preload.js')] : []), 'dist/main.js'];
   const server = new Child('ledger', serverArgs, {
     cwd: ROOT,
     env: serverEnv,
@@ -223,11 +233,11 @@ async function main() {
   const bodyFile = path.join(state.tmp, 'profile.json');
   fs.writeFileSync(bodyFile, sample.body);
   const barePort = await freePort();
-  const bareArgs = [path.join(__dirname, 'bare-server.js')];
+  const bareArgs = [...watch, path.join(__dirname, 'bare-server.js')];
   if (CFG.profile) bareArgs.unshift('-r', path.join(__dirname, 'cpu-prof-preload.js'));
   const bare = new Child('bare-fastify', bareArgs, {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(barePort), HOST: '127.0.0.1', BODY_FILE: bodyFile },
+    env: { ...process.env, PORT: String(barePort), HOST: '127.0.0.1', BODY_FILE: bodyFile, BENCH_PARENT_PID: String(process.pid) },
     stdio: CFG.profile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   state.children.push(bare);
@@ -257,11 +267,14 @@ async function main() {
 
   // ---- 4c (part 2). GET with 1,000 profiles vs after seeding more ----
   if (CFG.scaleProfiles > 0) {
-    log(`4c. seeding ${CFG.scaleProfiles} more profiles`);
-    const scaleSeed = await seedRange(client, CFG.profiles, CFG.scaleProfiles);
-    seededGrants += Math.ceil((CFG.profiles + CFG.scaleProfiles) / 2) - Math.ceil(CFG.profiles / 2);
-    log(`   ${fmt(scaleSeed.seconds, 1)} s, ${fmt(scaleSeed.writesPerSecond)} writes/s`);
-    const total = CFG.profiles + CFG.scaleProfiles;
+    log(`4c. seeding ${CFG.scaleProfiles} more profiles (time budget ${CFG.scaleBudget} s)`);
+    const scaleSeed = await seedRange(client, CFG.profiles, CFG.scaleProfiles, CFG.scaleBudget);
+    const total = CFG.profiles + scaleSeed.profiles;
+    seededGrants += Math.ceil(total / 2) - Math.ceil(CFG.profiles / 2);
+    log(
+      `   ${scaleSeed.profiles} profiles in ${fmt(scaleSeed.seconds, 1)} s, ${fmt(scaleSeed.writesPerSecond)} writes/s` +
+        (scaleSeed.profiles < CFG.scaleProfiles ? ` (time budget reached: ${CFG.scaleProfiles - scaleSeed.profiles} not seeded)` : ''),
+    );
     const [afterLedger, afterBare] = await run('get-scaled', [getSpec(`ledger GET (${total} profiles)`, total), bareGet]);
     const after = { ledger: afterLedger, bare: afterBare, ratio: afterLedger.rps / afterBare.rps };
     results.scale = {
@@ -293,22 +306,24 @@ async function main() {
   const benchGrants2xx = grantLedger.ok2xx + (grantLedger.warmup ? grantLedger.warmup.ok2xx : 0);
 
   // ---- 4c. GET cost vs history length ----
-  log(`4c. GET cost vs history: 1-event profile vs profiles with ${CFG.history} more grants / renewals`);
+  log(`4c. GET cost vs history: 1-event profile vs profiles with up to ${CFG.history} more grants / renewals (time budget ${CFG.historyBudget} s)`);
   const hdr = (id) => ({ 'adapty-customer-user-id': id });
   for (const id of ['bench-fresh', 'bench-hist-grants', 'bench-hist-tx']) {
     await client.ok('POST', PROFILE_PATH, { headers: hdr(id), body: profileBody(0) });
   }
   const histStart = Date.now();
+  const histDeadline = histStart + CFG.historyBudget * 1000;
   const timeSeq = async (n, fn) => {
     const started = Date.now();
     const lat = [];
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < n && Date.now() < histDeadline; k++) {
       const s = process.hrtime.bigint();
       await fn(k);
       lat.push(Number(process.hrtime.bigint() - s) / 1e6);
     }
-    const q = (from, to) => lat.slice(from, to).reduce((a, b) => a + b, 0) / Math.max(1, to - from);
-    return { seconds: (Date.now() - started) / 1000, first100AvgMs: q(0, 100), last100AvgMs: q(n - 100, n) };
+    const q = (from, to) => lat.slice(Math.max(0, from), to).reduce((a, b) => a + b, 0) / Math.max(1, to - Math.max(0, from));
+    const m = lat.length;
+    return { events: m, seconds: (Date.now() - started) / 1000, first100AvgMs: q(0, Math.min(100, m)), last100AvgMs: q(m - 100, m) };
   };
   const txBase = Date.now() - CFG.history * 60e3;
   // Two streams at once, each strictly sequential (same-stream writers would only retry on conflicts).
@@ -318,28 +333,30 @@ async function main() {
       client.ok('POST', TX_PATH, { headers: hdr('bench-hist-tx'), body: subscriptionBody(`htx-${k}`, 'htx-original', txBase + k * 60e3) }),
     ),
   ]);
+  const short = histGrantBuild.events < CFG.history || histTxBuild.events < CFG.history;
   log(
-    `   built in ${fmt((Date.now() - histStart) / 1000, 1)} s; grant write latency first/last 100: ${fmt(histGrantBuild.first100AvgMs, 1)}/${fmt(histGrantBuild.last100AvgMs, 1)} ms, ` +
-      `renewal: ${fmt(histTxBuild.first100AvgMs, 1)}/${fmt(histTxBuild.last100AvgMs, 1)} ms`,
+    `   ${histGrantBuild.events} grants and ${histTxBuild.events} renewals in ${fmt((Date.now() - histStart) / 1000, 1)} s` +
+      (short ? ` (time budget reached before ${CFG.history}: each write costs more as the history grows)` : '') +
+      `; write latency first/last 100: grant ${fmt(histGrantBuild.first100AvgMs, 1)} -> ${fmt(histGrantBuild.last100AvgMs, 1)} ms, ` +
+      `renewal ${fmt(histTxBuild.first100AvgMs, 1)} -> ${fmt(histTxBuild.last100AvgMs, 1)} ms`,
   );
   const fixed = (name, id) => ({ name, pid: server.pid, url: base, method: 'GET', path: PROFILE_PATH, headers: { ...auth, ...hdr(id) } });
-  const [fresh, histGrants, histTx] = await run(
-    'history',
-    [
-      fixed('GET 1-event profile', 'bench-fresh'),
-      fixed(`GET +${CFG.history} grants profile`, 'bench-hist-grants'),
-      fixed(`GET +${CFG.history} renewals profile`, 'bench-hist-tx'),
-    ],
-  );
+  const [fresh, histGrants, histTx] = await run('history', [
+    fixed('GET 1-event profile', 'bench-fresh'),
+    fixed(`GET +${histGrantBuild.events} grants profile`, 'bench-hist-grants'),
+    fixed(`GET +${histTxBuild.events} renewals profile`, 'bench-hist-tx'),
+  ]);
+  // Server CPU per GET grows with the history: µs per extra event (robust to noise, unlike req/s).
+  const slope = (r, n) => (r.serverCpuUsPerReq !== null && fresh.serverCpuUsPerReq !== null && n ? (r.serverCpuUsPerReq - fresh.serverCpuUsPerReq) / n : null);
   results.history = {
-    events: CFG.history,
+    requested: CFG.history,
     fresh,
-    grants: { ...histGrants, ratio: histGrants.rps / fresh.rps, build: histGrantBuild },
-    renewals: { ...histTx, ratio: histTx.rps / fresh.rps, build: histTxBuild },
+    grants: { ...histGrants, events: histGrantBuild.events, ratio: histGrants.rps / fresh.rps, cpuUsPerEvent: slope(histGrants, histGrantBuild.events), build: histGrantBuild },
+    renewals: { ...histTx, events: histTxBuild.events, ratio: histTx.rps / fresh.rps, cpuUsPerEvent: slope(histTx, histTxBuild.events), build: histTxBuild },
   };
 
   // ---- durability cross-check: every 2xx grant is in the store ----
-  const expectedGrants = seededGrants + benchGrants2xx + CFG.history;
+  const expectedGrants = seededGrants + benchGrants2xx + histGrantBuild.events;
   // autocannon stops with up to `connections` grants in flight per run (warm-up + rounds); the
   // server still commits those, so the store may hold up to that many more than were answered.
   const inFlightBound = CFG.connections * (CFG.rounds + (CFG.warmup > 0 ? 1 : 0));
@@ -440,14 +457,14 @@ function report(results, meta) {
       pass: results.durability.match,
     },
     {
-      name: `GET req/s, +${results.history.events} grants profile vs 1-event profile`,
+      name: `GET req/s, +${results.history.grants.events} grants profile vs 1-event profile`,
       target: `~1 (>= ${TARGETS.historyRatio})`,
       value: results.history.grants.ratio,
       display: `${fmt(results.history.grants.ratio, 2)}x`,
       pass: results.history.grants.ratio >= TARGETS.historyRatio,
     },
     {
-      name: `GET req/s, +${results.history.events} renewals profile vs 1-event profile`,
+      name: `GET req/s, +${results.history.renewals.events} renewals profile vs 1-event profile`,
       target: `~1 (>= ${TARGETS.historyRatio})`,
       value: results.history.renewals.ratio,
       display: `${fmt(results.history.renewals.ratio, 2)}x`,
@@ -504,8 +521,12 @@ function report(results, meta) {
   out.push(`Seeding: ${results.seeding.profiles} profiles, ${fmt(results.seeding.writesPerSecond)} writes/s` +
     (results.scale ? `; +${results.scale.seeding.profiles} profiles at ${fmt(results.scale.seeding.writesPerSecond)} writes/s` : '') +
     ` (concurrency ${CFG.seedConcurrency}, each write durable)`);
-  out.push(`History build (sequential, one stream each): grant latency first/last 100 ${fmt(results.history.grants.build.first100AvgMs, 1)} -> ${fmt(results.history.grants.build.last100AvgMs, 1)} ms; ` +
-    `renewal ${fmt(results.history.renewals.build.first100AvgMs, 1)} -> ${fmt(results.history.renewals.build.last100AvgMs, 1)} ms`);
+  const h = results.history;
+  out.push(`History build (sequential, one stream each, ${CFG.historyBudget} s budget for ${h.requested} each): ` +
+    `${h.grants.events} grants, write latency first/last 100 ${fmt(h.grants.build.first100AvgMs, 1)} -> ${fmt(h.grants.build.last100AvgMs, 1)} ms; ` +
+    `${h.renewals.events} renewals, ${fmt(h.renewals.build.first100AvgMs, 1)} -> ${fmt(h.renewals.build.last100AvgMs, 1)} ms`);
+  out.push(`GET server CPU grows with history: +${fmt(h.grants.cpuUsPerEvent, 2)} us per grant event, +${fmt(h.renewals.cpuUsPerEvent, 2)} us per renewal event ` +
+    `(1-event profile: ${fmt(h.fresh.serverCpuUsPerReq)} us/req)`);
   out.push('');
   out.push('Targets and checks:');
   for (const t of [...targets, ...checks]) out.push(`  [${t.pass ? 'PASS' : 'FAIL'}] ${t.name}: ${t.display} (target ${t.target})`);

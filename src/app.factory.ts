@@ -1,3 +1,4 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +11,8 @@ import { endpointsStreamId } from './domain/webhooks/webhook-endpoint';
 import { createEventStore } from './event-store/event-store.factory';
 import { ReadModels } from './projections/read-models';
 import { DeliveryWorker } from './webhooks/delivery-worker';
+import { DomainError } from './domain/shared/domain-error';
+import { envelopeOf } from './http/errors/error-envelope';
 
 const STATUS_POLL_MS = 250;
 
@@ -68,8 +71,14 @@ export async function createApp(config: LedgerConfig, clock: Clock = systemClock
   const background = startBackground(config, ledger);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long path parameters reach the controllers, which answer with the envelope.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     logger: config.logRequests,
+    // Errors Fastify raises before routing (a malformed URL) get the envelope too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const envelope = envelopeOf(new DomainError('validation_error', 'non_field_errors', error.message));
+      void reply.status(400).send(envelope);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, ledger, background), adapter, {
     logger: ['error', 'warn'],

@@ -1,14 +1,13 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 
 async function main(): Promise<void> {
-  const logger = new Logger('Ledger');
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
-  logger.log(`Listening on http://${config.host}:${config.port} (event store: ${config.eventStoreUrl.replace(/\/\/[^@/]*@/, '//***@')})`);
+  const store = config.eventStoreUrl.replace(/\/\/[^@/]*@/, '//***@');
+  process.stdout.write(`Subscription ledger listening on http://${config.host}:${config.port} (event store: ${store})\n`);
   if (config.generatedKey) {
     // Printed once, on the start that created it; it stays in the data directory.
     process.stdout.write(

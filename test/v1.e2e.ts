@@ -509,7 +509,7 @@ describe('legacy v1 server API', () => {
       const after = ledger.clock.now().getTime();
       expect(r.status).toBe(200);
       const level = r.body.data.paid_access_levels.premium;
-      expect(level).toMatchObject({ is_active: false, will_renew: false });
+      expect(level).toMatchObject({ is_active: false, will_renew: false, cancellation_reason: 'adapty_revoked' });
       expectBetween(level.expires_at, before, after);
       expect(level.unsubscribed_at).toBe(level.expires_at);
       expect(await get(user.id)).toEqual(r.body.data);

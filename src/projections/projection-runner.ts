@@ -18,6 +18,7 @@ export class ProjectionRunner {
   private checkpoint = -1n;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private readonly getCheckpoint: Database.Statement<[string], { position: number }>;
   private readonly setCheckpoint: Database.Statement<[string, number]>;
 
@@ -54,7 +55,7 @@ export class ProjectionRunner {
 
   /** Resolves once every event up to `position` is in the read model. */
   async catchUpTo(position: bigint): Promise<void> {
-    while (this.checkpoint < position) {
+    while (this.checkpoint < position && !this.stopped) {
       const before = this.checkpoint;
       await this.catchUp();
       if (this.checkpoint === before && this.checkpoint < position) {
@@ -71,6 +72,7 @@ export class ProjectionRunner {
   }
 
   catchUp(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (!this.running) {
       this.running = this.drain().finally(() => {
         this.running = null;
@@ -125,8 +127,11 @@ export class ProjectionRunner {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops polling and refuses further catch-ups; resolves once a running one has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.running;
   }
 }

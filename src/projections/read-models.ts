@@ -50,8 +50,8 @@ export class ReadModels {
     this.outboxListeners.forEach((l) => l());
   }
 
-  close(): void {
-    for (const r of this.runners) r.stop();
+  async close(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
     this.db.close();
   }
 }

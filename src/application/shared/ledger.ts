@@ -101,7 +101,7 @@ export class Ledger {
   }
 
   async close(): Promise<void> {
-    this.readModels.close();
+    await this.readModels.close();
     await this.store.close();
   }
 }

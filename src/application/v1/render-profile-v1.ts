@@ -56,6 +56,8 @@ function unsubscribedAt(s: AccessSource, revocations: V1Revocation[]): Iso | nul
 
 function accessLevelV1(s: AccessSource, now: number, revocations: V1Revocation[]) {
   const active = isActiveAt(s, now);
+  const unsubscribed = unsubscribedAt(s, revocations);
+  const revoked = s.renewal_cancelled_at === null && unsubscribed !== null;
   return {
     id: s.access_level_id,
     is_active: active,
@@ -70,11 +72,11 @@ function accessLevelV1(s: AccessSource, now: number, revocations: V1Revocation[]
     store: s.store,
     activated_at: formatV1Date(s.originally_purchased_at),
     renewed_at: s.purchased_at !== s.originally_purchased_at ? formatV1Date(s.purchased_at) : null,
-    unsubscribed_at: formatV1Date(unsubscribedAt(s, revocations)),
+    unsubscribed_at: formatV1Date(unsubscribed),
     billing_issue_detected_at: formatV1Date(s.billing_issue_detected_at),
     is_in_grace_period: isInGracePeriodAt(s, now),
     ...offerTypes(s.offer),
-    cancellation_reason: s.cancellation_reason,
+    cancellation_reason: s.cancellation_reason ?? (revoked ? 'adapty_revoked' : null),
   };
 }
 

@@ -10,7 +10,8 @@ export function parseCustomAttributes(input: unknown): CustomAttributeChanges | 
   const source = 'custom_attributes';
   if (!Array.isArray(input)) return validationError(source, 'Expected a list of {key, value} items.');
   if (input.length === 0) return validationError(source, 'custom_attributes must contain at least one key/value pair.');
-  const changes: CustomAttributeChanges = {};
+  // Null-prototype maps: a key such as `__proto__` is data like any other.
+  const changes: CustomAttributeChanges = Object.create(null);
   for (const item of input) {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       return validationError(source, 'Each item must be an object with key and value.');

@@ -63,7 +63,7 @@ export function updateAttributes(
   for (const [k, v] of Object.entries(cmd.attributes)) {
     if (JSON.stringify(state.attributes[k as keyof Attributes]) !== JSON.stringify(v)) attributes[k as keyof Attributes] = v;
   }
-  const custom: CustomAttributeChanges = {};
+  const custom: CustomAttributeChanges = Object.create(null);
   for (const [k, v] of Object.entries(cmd.custom_attributes)) {
     const present = Object.hasOwn(state.custom_attributes, k);
     if (v === null ? present : state.custom_attributes[k] !== v) custom[k] = v;

@@ -77,7 +77,7 @@ export const ownEntry = <T>(record: Record<string, T>, key: string): T | undefin
   Object.hasOwn(record, key) ? record[key] : undefined;
 
 function applyCustomAttributes(current: Record<string, string | number>, changes: Record<string, string | number | null>) {
-  const next = { ...current };
+  const next: Record<string, string | number> = Object.assign(Object.create(null), current);
   for (const [key, value] of Object.entries(changes)) {
     if (value === null || value === '') delete next[key];
     else next[key] = value;

@@ -1,3 +1,4 @@
+import { webhookEventsFor } from '../webhooks/webhook-events';
 import { accessLevelsAt, accessSources } from './access';
 import { foldProfile, initialProfileState } from './profile.state';
 import { decideV1Grant, V1Grant, v1GrantEnd, v1GrantTransaction } from './v1-grant';
@@ -153,6 +154,13 @@ describe('v1 grant with a transaction: a TransactionRecorded whose chain gives t
     expect(shown(state)).toEqual([
       expect.objectContaining({ access_level_id: 'gold', kind: 'subscription', store_transaction_id: 'v1-tx-1', expires_at: day(30), will_renew: false }),
     ]);
+  });
+
+  it('its transaction "generates no profile events": the only webhook is access_level_updated', () => {
+    const before = given();
+    const [event] = eventsOf(decideV1Grant(before, withTransaction({ price: 5 }), CATALOGUE, context()));
+    const types = webhookEventsFor(before, event, foldProfile([event], before)).map((w) => w.event_type);
+    expect(types).toEqual(['access_level_updated']);
   });
 
   it('is_lifetime → a one-time purchase: lifetime access', () => {

@@ -1,4 +1,5 @@
 import { accessLevelsAt, accessSources } from './access';
+import { recordExpiries } from './expiry';
 import { initialProfileState } from './profile.state';
 import { decideV1Grant, V1Grant } from './v1-grant';
 import { decideV1Revoke } from './v1-revoke';
@@ -64,12 +65,28 @@ describe('v1 revoke', () => {
       data: {
         access_level_id: 'premium',
         effects: [],
-        transaction: { store_transaction_id: 'v1-tx-1', expires_at: NOW.toISOString(), renew_status: false, renew_status_changed_at: NOW.toISOString(), refunded_at: null },
+        transaction: {
+          store_transaction_id: 'v1-tx-1',
+          expires_at: NOW.toISOString(),
+          renew_status: false,
+          renew_status_changed_at: NOW.toISOString(),
+          refunded_at: null,
+          cancellation_reason: 'adapty_revoked',
+        },
       },
     });
     const next = after(state, events);
     expect(levels(next)).toEqual([]);
     expect(next.total_revenue_usd).toBe(9.99);
+  });
+
+  it('the end it now has is recorded as a revocation (adapty_revoked), once', () => {
+    const state = after(given(), decideV1Grant(given(), v1Grant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
+    const revokedState = after(state, decideV1Revoke(state, { access_level_id: 'premium', is_refund: false }, CATALOGUE, context()));
+    const later = context(new Date(NOW_MS + 1000));
+    const expiries = eventsOf(recordExpiries(revokedState, later));
+    expect(expiries).toEqual([expect.objectContaining({ type: 'SourceExpired', data: expect.objectContaining({ until: NOW.toISOString(), cancellation_reason: 'adapty_revoked' }) })]);
+    expect(eventsOf(recordExpiries(after(revokedState, expiries), later))).toEqual([]);
   });
 
   it('is_refund: the linked transaction is refunded now, its revenue is 0, and subscription_refunded is kept', () => {
@@ -104,7 +121,9 @@ describe('v1 revoke', () => {
     const state = given(recorded(t), granted('premium', null, null));
     const events = eventsOf(decideV1Revoke(state, { access_level_id: 'premium', is_refund: false }, CATALOGUE, context()));
     expect(events.map((e) => e.type)).toEqual(['AccessRevoked', 'TransactionRecorded']);
-    expect(events[1]).toMatchObject({ data: { transaction: { expires_at: NOW.toISOString(), renew_status: false, renew_status_changed_at: day(-5) } } });
+    expect(events[1]).toMatchObject({
+      data: { transaction: { expires_at: NOW.toISOString(), renew_status: false, renew_status_changed_at: day(-5), cancellation_reason: 'adapty_revoked' } },
+    });
   });
 
   it('errors of v2 revoke: missing profile, unknown level, a level the profile does not have', () => {

@@ -31,7 +31,8 @@ export function linkedSource(state: ProfileState, accessLevelId: string, now: nu
 
 /**
  * v1 revoke's change to the linked transaction: its expiration moves to max(starts, now) (never
- * later than it was), its renewal is off from now, and with is_refund it is refunded now (revenue 0).
+ * later than it was), its renewal is off from now, and with is_refund it is refunded now (revenue 0);
+ * without, its cancellation_reason becomes adapty_revoked unless it already has one.
  * Null when nothing changes. Instants that would break set-transaction's date rules for a
  * purchase dated after now are left alone (the revocation still ends the access).
  */
@@ -50,6 +51,9 @@ export function v1RevokedTransaction(t: Transaction, source: AccessSource, isRef
   if (isRefund && t.refunded_at === null) {
     next.refunded_at = iso(Math.max(now, purchased + 1));
     next.cancellation_reason = 'refund';
+  } else if (t.refunded_at === null && t.cancellation_reason === null) {
+    // So the end it now has reads as a revocation (webhooks, v2), not as the period running out.
+    next.cancellation_reason = 'adapty_revoked';
   }
   return JSON.stringify(next) === JSON.stringify(t) ? null : next;
 }
