@@ -1,21 +1,14 @@
-import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { expectEnvelope, PROFILE } from './support/fixtures';
+import { call, RunningLedger, startLedger } from './support/ledger-server';
 
 /** Input that once slipped past the envelope or the custom-attribute rules. */
 describe('edge cases of input', () => {
   let ledger: RunningLedger;
-  const PROFILE = `${V2}/profile/`;
 
   beforeAll(async () => {
     ledger = await startLedger();
   });
   afterAll(() => ledger.close());
-
-  const expectEnvelope = (r: { status: number; body: any }) => {
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.status).toBeLessThan(500);
-    expect(Object.keys(r.body).sort()).toEqual(['error_code', 'errors', 'status_code']);
-    expect(r.body.status_code).toBe(r.status);
-  };
 
   it('an over-long path parameter gets the Adapty error envelope', async () => {
     const r = await call(ledger.url, { method: 'PUT', path: `/admin/v1/access-levels/${'x'.repeat(101)}` });

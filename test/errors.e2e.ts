@@ -1,81 +1,49 @@
 import fc from 'fast-check';
-import { call, Call, Reply, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import {
+  createProfile,
+  DAY,
+  declareCatalogue,
+  envelope,
+  expectEnvelope,
+  GRANT,
+  GRANT_ALIAS,
+  HOUR,
+  MIN,
+  oneTimeBody,
+  PROFILE,
+  REVOKE,
+  SET,
+  subscriptionBody,
+  wholeSecond,
+  withoutTimestamp,
+} from './support/fixtures';
+import { call, Call, RunningLedger, startLedger, V2 } from './support/ledger-server';
 
 /** Every error the API can answer, over real HTTP, with Adapty's envelope (contract §5). Nothing changes on a refusal. */
 describe('errors', () => {
   let ledger: RunningLedger;
-  const PROFILE = `${V2}/profile/`;
-  const SET = `${V2}/purchase/set/transaction/`;
-  const GRANT = `${V2}/purchase/profile/grant/access-level/`;
-  const GRANT_ALIAS = `${V2}/grant/access-level/`;
-  const REVOKE = `${V2}/purchase/profile/revoke/access-level/`;
-  const MIN = 60_000;
-  const HOUR = 60 * MIN;
-  const DAY = 24 * HOUR;
   const USER = 'err-user';
 
-  const at = (offset: number) => new Date(Math.floor((ledger.clock.now().getTime() + offset) / 1000) * 1000).toISOString();
-  const envelope = (status: number, code: string, source: string | null, message: string) => ({
-    errors: [{ source, errors: [message] }],
-    error_code: code,
-    status_code: status,
-  });
-  const subscription = (o: Record<string, unknown> = {}): Record<string, unknown> => {
-    const purchased = (o.purchased_at as string) ?? at(-DAY);
-    return {
-      purchase_type: 'subscription',
+  const at = (offset: number) => wholeSecond(ledger.clock, offset);
+  const subscription = (o: Record<string, unknown> = {}) =>
+    subscriptionBody(ledger.clock, { store_transaction_id: 'err-tx-1', store_original_transaction_id: 'err-tx-1', ...o });
+  const oneTime = (o: Record<string, unknown> = {}) =>
+    oneTimeBody(ledger.clock, {
       store: 'app_store',
-      store_product_id: 'premium.monthly',
-      store_transaction_id: 'err-tx-1',
-      store_original_transaction_id: 'err-tx-1',
-      price: { country: 'US', currency: 'USD', value: 9.99 },
-      purchased_at: purchased,
-      originally_purchased_at: purchased,
-      expires_at: at(29 * DAY),
-      renew_status: true,
+      store_product_id: 'coins',
+      store_transaction_id: 'err-otp-1',
+      store_original_transaction_id: 'err-otp-1',
+      price: { country: 'US', currency: 'USD', value: 1.99 },
       ...o,
-    };
-  };
-  const oneTime = (o: Record<string, unknown> = {}): Record<string, unknown> => ({
-    purchase_type: 'one_time_purchase',
-    store: 'app_store',
-    store_product_id: 'coins',
-    store_transaction_id: 'err-otp-1',
-    store_original_transaction_id: 'err-otp-1',
-    price: { country: 'US', currency: 'USD', value: 1.99 },
-    purchased_at: at(-DAY),
-    ...o,
-  });
+    });
 
   /** The profile as GET shows it, without the response time. */
-  const snapshot = async (customerUserId = USER) => {
-    const r = await call(ledger.url, { path: PROFILE, customerUserId });
-    expect(r.status).toBe(200);
-    const { timestamp: _t, ...rest } = r.body.data;
-    return rest;
-  };
-  /** A refusal must be a 4xx with the envelope whose status_code is the HTTP status. */
-  const expectEnvelope = (r: Reply, status?: number) => {
-    if (status !== undefined) expect(r.status).toBe(status);
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.status).toBeLessThan(500);
-    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(Object.keys(r.body).sort()).toEqual(['error_code', 'errors', 'status_code']);
-    expect(r.body.status_code).toBe(r.status);
-    expect(typeof r.body.error_code).toBe('string');
-    expect(r.body.errors.length).toBeGreaterThan(0);
-    for (const e of r.body.errors) {
-      expect(Object.keys(e).sort()).toEqual(['errors', 'source']);
-      expect(e.source === null || typeof e.source === 'string').toBe(true);
-      expect(e.errors.length).toBeGreaterThan(0);
-      for (const m of e.errors) expect(typeof m).toBe('string');
-    }
-  };
+  const snapshot = async (customerUserId = USER) => withoutTimestamp(await call(ledger.url, { path: PROFILE, customerUserId }));
 
   beforeAll(async () => {
     ledger = await startLedger();
-    expect((await call(ledger.url, { method: 'PUT', path: '/admin/v1/products/premium.monthly', body: { access_level_id: 'premium' } })).status).toBe(200);
-    expect((await call(ledger.url, { method: 'POST', path: PROFILE, customerUserId: USER, body: { custom_attributes: [{ key: 'a', value: 'b' }] } })).status).toBe(200);
+    await declareCatalogue(ledger.url, { products: { 'premium.monthly': 'premium' } });
+    await createProfile(ledger.url, USER, { custom_attributes: [{ key: 'a', value: 'b' }] });
     expect((await call(ledger.url, { method: 'POST', path: SET, customerUserId: USER, body: subscription() })).status).toBe(200);
   });
   afterAll(() => ledger.close());

@@ -1,53 +1,22 @@
-import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { createProfile, declareCatalogue, envelope, GRANT, PROFILE, REVOKE, SET, subscriptionBody, withoutTimestamp } from './support/fixtures';
+import { call, KEYS, RunningLedger, startLedger } from './support/ledger-server';
 
 /** One app's key never reaches another app's profiles or catalogue. */
 describe('isolation between apps', () => {
   let ledger: RunningLedger;
-  const PROFILE = `${V2}/profile/`;
-  const SET = `${V2}/purchase/set/transaction/`;
-  const GRANT = `${V2}/purchase/profile/grant/access-level/`;
-  const REVOKE = `${V2}/purchase/profile/revoke/access-level/`;
-  const DAY = 86_400_000;
-  const NOT_FOUND_404 = { errors: [{ source: null, errors: ['Profile not found'] }], error_code: 'profile_does_not_exist', status_code: 404 };
-  const NOT_FOUND_400 = {
-    errors: [{ source: 'non_field_errors', errors: ['Profile not found'] }],
-    error_code: 'profile_does_not_exist',
-    status_code: 400,
-  };
+  const NOT_FOUND_404 = envelope(404, 'profile_does_not_exist', null, 'Profile not found');
+  const NOT_FOUND_400 = envelope(400, 'profile_does_not_exist', 'non_field_errors', 'Profile not found');
   let app1Profile: string;
   let app1Snapshot: Record<string, unknown>;
 
-  const at = (offset: number) => new Date(Math.floor((ledger.clock.now().getTime() + offset) / 1000) * 1000).toISOString();
-  const transaction = () => ({
-    purchase_type: 'subscription',
-    store: 'app_store',
-    store_product_id: 'premium.monthly',
-    store_transaction_id: 'iso-tx-2',
-    store_original_transaction_id: 'iso-tx-2',
-    price: { country: 'US', currency: 'USD', value: 9.99 },
-    purchased_at: at(-DAY),
-    originally_purchased_at: at(-DAY),
-    expires_at: at(29 * DAY),
-    renew_status: true,
-  });
-  const snapshot = async (who: { customerUserId?: string; profileId?: string }, key = KEYS.app1) => {
-    const r = await call(ledger.url, { path: PROFILE, ...who, key });
-    expect(r.status).toBe(200);
-    const { timestamp: _t, ...rest } = r.body.data;
-    return rest;
-  };
+  const transaction = () => subscriptionBody(ledger.clock, { store_transaction_id: 'iso-tx-2', store_original_transaction_id: 'iso-tx-2' });
+  const snapshot = async (who: { customerUserId?: string; profileId?: string }, key = KEYS.app1) =>
+    withoutTimestamp(await call(ledger.url, { path: PROFILE, ...who, key }));
 
   beforeAll(async () => {
     ledger = await startLedger();
-    expect((await call(ledger.url, { method: 'PUT', path: '/admin/v1/products/premium.monthly', body: { access_level_id: 'premium' } })).status).toBe(200);
-    const created = await call(ledger.url, {
-      method: 'POST',
-      path: PROFILE,
-      customerUserId: 'shared-user',
-      body: { custom_attributes: [{ key: 'owner', value: 'app1' }] },
-    });
-    expect(created.status).toBe(200);
-    app1Profile = created.body.data.profile_id;
+    await declareCatalogue(ledger.url, { products: { 'premium.monthly': 'premium' } });
+    app1Profile = (await createProfile(ledger.url, 'shared-user', { custom_attributes: [{ key: 'owner', value: 'app1' }] })).profile_id;
     const set = await call(ledger.url, { method: 'POST', path: SET, customerUserId: 'shared-user', body: { ...transaction(), store_transaction_id: 'iso-tx-1', store_original_transaction_id: 'iso-tx-1' } });
     expect(set.status).toBe(200);
     app1Snapshot = await snapshot({ customerUserId: 'shared-user' });

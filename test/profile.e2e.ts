@@ -1,10 +1,9 @@
-import { call, Reply, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { envelope, PROFILE, UUID, withoutTimestamp } from './support/fixtures';
+import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
 
 /** Profiles over real HTTP: create, read, attributes, delete (contract §2.2, §3.1, §4). */
 describe('profiles', () => {
   let ledger: RunningLedger;
-  const PROFILE = `${V2}/profile/`;
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   const V2_FIELDS = [
     'access_levels',
     'app_id',
@@ -22,15 +21,7 @@ describe('profiles', () => {
   const get = (who: { customerUserId?: string; profileId?: string }) => call(ledger.url, { path: PROFILE, ...who });
   const patch = (who: { customerUserId?: string; profileId?: string }, body: unknown) =>
     call(ledger.url, { method: 'PATCH', path: PROFILE, ...who, body });
-  const withoutTimestamp = (r: Reply) => {
-    const { timestamp: _t, ...rest } = r.body.data;
-    return rest;
-  };
-  const validation = (source: string | null, message: string) => ({
-    errors: [{ source, errors: [message] }],
-    error_code: 'validation_error',
-    status_code: 400,
-  });
+  const validation = (source: string | null, message: string) => envelope(400, 'validation_error', source, message);
 
   beforeAll(async () => {
     ledger = await startLedger();
@@ -123,11 +114,7 @@ describe('profiles', () => {
         body: {},
       });
       expect(r.status).toBe(400);
-      expect(r.body).toEqual({
-        errors: [{ source: 'customer_user_id', errors: ['This customer_user_id already belongs to another profile.'] }],
-        error_code: 'customer_user_id_taken',
-        status_code: 400,
-      });
+      expect(r.body).toEqual(envelope(400, 'customer_user_id_taken', 'customer_user_id', 'This customer_user_id already belongs to another profile.'));
       expect((await get({ customerUserId: 'gina' })).body.data.profile_id).toBe(holder.body.data.profile_id);
       expect((await get({ profileId: other.body.data.profile_id })).body.data.customer_user_id).toBe('hank');
     });
@@ -197,11 +184,7 @@ describe('profiles', () => {
     it('an unknown profile is 404 profile_does_not_exist', async () => {
       const r = await get({ customerUserId: 'nobody-here' });
       expect(r.status).toBe(404);
-      expect(r.body).toEqual({
-        errors: [{ source: null, errors: ['Profile not found'] }],
-        error_code: 'profile_does_not_exist',
-        status_code: 404,
-      });
+      expect(r.body).toEqual(envelope(404, 'profile_does_not_exist', null, 'Profile not found'));
       const byId = await get({ profileId: '00000000-0000-4000-8000-000000000000' });
       expect(byId.status).toBe(404);
       expect(byId.body.error_code).toBe('profile_does_not_exist');
@@ -431,11 +414,7 @@ describe('profiles', () => {
     it('PATCH of an unknown profile is 404', async () => {
       const r = await patch({ customerUserId: 'ghost' }, { custom_attributes: [{ key: 'a', value: 'b' }] });
       expect(r.status).toBe(404);
-      expect(r.body).toEqual({
-        errors: [{ source: null, errors: ['Profile not found'] }],
-        error_code: 'profile_does_not_exist',
-        status_code: 404,
-      });
+      expect(r.body).toEqual(envelope(404, 'profile_does_not_exist', null, 'Profile not found'));
     });
   });
 
@@ -446,11 +425,7 @@ describe('profiles', () => {
       const r = await call(ledger.url, { method: 'DELETE', path: PROFILE, customerUserId: 'victor' });
       expect(r.status).toBe(204);
       expect(r.body).toBeNull();
-      const notFound = {
-        errors: [{ source: null, errors: ['Profile not found'] }],
-        error_code: 'profile_does_not_exist',
-        status_code: 404,
-      };
+      const notFound = envelope(404, 'profile_does_not_exist', null, 'Profile not found');
       for (const who of [{ customerUserId: 'victor' }, { profileId }]) {
         const g = await get(who);
         expect(g.status).toBe(404);

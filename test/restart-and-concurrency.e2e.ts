@@ -1,23 +1,11 @@
-import { call, KEYS, Reply, RunningLedger, startLedger, TestClock, V2 } from './support/ledger-server';
-
-const PROFILE = `${V2}/profile/`;
-const SET = `${V2}/purchase/set/transaction/`;
-const GRANT = `${V2}/purchase/profile/grant/access-level/`;
-const REVOKE = `${V2}/purchase/profile/revoke/access-level/`;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-const withoutTimestamp = (r: Reply) => {
-  expect(r.status).toBe(200);
-  const { timestamp: _t, ...rest } = r.body.data;
-  return rest;
-};
+import { DAY, envelope, GRANT, HOUR, oneTimeBody, PROFILE, REVOKE, SET, subscriptionBody, wholeSecond, withoutTimestamp } from './support/fixtures';
+import { call, KEYS, Reply, RunningLedger, startLedger, TestClock } from './support/ledger-server';
 
 /** Stop the server, start a new one on the same files: everything reads back the same. */
 describe('restart', () => {
   let ledger: RunningLedger;
   const clock = new TestClock();
-  const at = (offset: number) => new Date(Math.floor((clock.now().getTime() + offset) / 1000) * 1000).toISOString();
+  const at = (offset: number) => wholeSecond(clock, offset);
   const users = ['r-subscriber', 'r-granted', 'r-attrs', 'r-refunded', 'r-app2'];
   const reads: Array<{ who: { customerUserId?: string; profileId?: string }; key: string }> = [];
 
@@ -39,21 +27,12 @@ describe('restart', () => {
     for (const id of users.slice(0, 4)) await ok(call(u, { method: 'POST', path: PROFILE, customerUserId: id, body: {} }));
     await ok(call(u, { method: 'POST', path: PROFILE, customerUserId: 'r-app2', key: KEYS.app2, body: { custom_attributes: [{ key: 'app', value: 2 }] } }));
 
-    const sub = (o: Record<string, unknown>) => ({
-      purchase_type: 'subscription',
-      store: 'app_store',
-      store_product_id: 'gold.monthly',
-      price: { country: 'US', currency: 'USD', value: 4.99 },
-      purchased_at: at(-DAY),
-      originally_purchased_at: at(-DAY),
-      expires_at: at(29 * DAY),
-      renew_status: true,
-      ...o,
-    });
+    const sub = (o: Record<string, unknown>) =>
+      subscriptionBody(clock, { store_product_id: 'gold.monthly', price: { country: 'US', currency: 'USD', value: 4.99 }, ...o });
     await ok(call(u, { method: 'POST', path: SET, customerUserId: 'r-subscriber', body: sub({ store_transaction_id: 's1', store_original_transaction_id: 's1', purchased_at: at(-31 * DAY), originally_purchased_at: at(-31 * DAY), expires_at: at(-DAY) }) }));
     await ok(call(u, { method: 'POST', path: SET, customerUserId: 'r-subscriber', body: sub({ store_transaction_id: 's2', store_original_transaction_id: 's1', originally_purchased_at: at(-31 * DAY), renew_status: false, renew_status_changed_at: at(-HOUR) }) }));
     await ok(call(u, { method: 'POST', path: SET, customerUserId: 'r-subscriber', body: sub({ store_product_id: 'premium.yearly', store_transaction_id: 'y1', store_original_transaction_id: 'y1', expires_at: at(364 * DAY), billing_issue_detected_at: at(-HOUR), environment: 'Sandbox', offer: { category: 'promotional', type: 'pay_up_front', id: 'promo-1' } }) }));
-    await ok(call(u, { method: 'POST', path: SET, customerUserId: 'r-subscriber', body: { purchase_type: 'one_time_purchase', store: 'play_store', store_product_id: 'coins', store_transaction_id: 'o1', store_original_transaction_id: 'o1', price: { country: 'US', currency: 'USD', value: 0.99 }, purchased_at: at(-HOUR) } }));
+    await ok(call(u, { method: 'POST', path: SET, customerUserId: 'r-subscriber', body: oneTimeBody(clock, { store_product_id: 'coins', store_transaction_id: 'o1', store_original_transaction_id: 'o1', price: { country: 'US', currency: 'USD', value: 0.99 }, purchased_at: at(-HOUR) }) }));
     await ok(call(u, { method: 'POST', path: GRANT, customerUserId: 'r-granted', body: { access_level_id: 'premium' } }));
     await ok(call(u, { method: 'POST', path: GRANT, customerUserId: 'r-granted', body: { access_level_id: 'gold', starts_at: at(DAY), expires_at: at(2 * DAY) } }));
     await ok(call(u, { method: 'POST', path: REVOKE, customerUserId: 'r-granted', body: { access_level_id: 'premium', revoke_at: at(3 * DAY) } }));
@@ -147,7 +126,7 @@ describe('restart', () => {
 /** Parallel requests on one customer or one profile: one answer for creates, nothing lost for writes. */
 describe('concurrency', () => {
   let ledger: RunningLedger;
-  const at = (offset: number) => new Date(Math.floor((ledger.clock.now().getTime() + offset) / 1000) * 1000).toISOString();
+  const at = (offset: number) => wholeSecond(ledger.clock, offset);
 
   beforeAll(async () => {
     ledger = await startLedger();
@@ -216,11 +195,7 @@ describe('concurrency', () => {
     expect(losers).toHaveLength(20);
     for (const r of losers) {
       expect(r.status).toBe(400);
-      expect(r.body).toEqual({
-        errors: [{ source: 'custom_attributes', errors: ['A profile can have at most 30 custom attributes.'] }],
-        error_code: 'validation_error',
-        status_code: 400,
-      });
+      expect(r.body).toEqual(envelope(400, 'validation_error', 'custom_attributes', 'A profile can have at most 30 custom attributes.'));
     }
     const read = await call(ledger.url, { path: PROFILE, customerUserId: 'patcher-50' });
     expect(read.body.data.custom_attributes.map((a: { key: string }) => a.key).sort()).toEqual(winners.sort());
@@ -273,18 +248,13 @@ describe('concurrency', () => {
           method: 'POST',
           path: SET,
           customerUserId: 'buyer',
-          body: {
-            purchase_type: 'subscription',
-            store: 'app_store',
+          body: subscriptionBody(ledger.clock, {
             store_product_id: 'par.monthly',
             store_transaction_id: `p${i}`,
             store_original_transaction_id: `p${i}`,
             price: { country: 'US', currency: 'USD', value: 1.25 },
-            purchased_at: at(-DAY),
-            originally_purchased_at: at(-DAY),
             expires_at: at((10 + i) * DAY),
-            renew_status: true,
-          },
+          }),
         }),
       ),
     );
@@ -299,15 +269,13 @@ describe('concurrency', () => {
 
   it('the same transaction sent 20 times in parallel is recorded once', async () => {
     await call(ledger.url, { method: 'POST', path: PROFILE, customerUserId: 'resender', body: {} });
-    const body = {
-      purchase_type: 'one_time_purchase',
+    const body = oneTimeBody(ledger.clock, {
       store: 'app_store',
       store_product_id: 'coins',
       store_transaction_id: 'dup',
       store_original_transaction_id: 'dup',
       price: { country: 'US', currency: 'USD', value: 3 },
-      purchased_at: at(-DAY),
-    };
+    });
     const replies = await Promise.all(Array.from({ length: 20 }, () => call(ledger.url, { method: 'POST', path: SET, customerUserId: 'resender', body })));
     expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
     const read = await call(ledger.url, { path: PROFILE, customerUserId: 'resender' });

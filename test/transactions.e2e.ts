@@ -1,31 +1,36 @@
+import {
+  createProfile,
+  DAY,
+  declareCatalogue,
+  envelope,
+  getProfile,
+  GRANT,
+  HOUR,
+  MIN,
+  oneTimeBody,
+  SET,
+  subscriptionBody,
+  UUID,
+  v2AccessLevel,
+  v2Date,
+  v2Subscription,
+  wholeSecond,
+} from './support/fixtures';
 import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
 
 /** Set transaction over real HTTP: access, history, revenue (contract §2.3, event-semantics.md). */
 describe('set transaction', () => {
   let ledger: RunningLedger;
-  const SET = `${V2}/purchase/set/transaction/`;
-  const MIN = 60_000;
-  const HOUR = 60 * MIN;
-  const DAY = 24 * HOUR;
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-  /** An instant `offset` ms from the server's now, on a whole second (so the API echoes it without fraction). */
-  const at = (offset: number) => new Date(Math.floor((ledger.clock.now().getTime() + offset) / 1000) * 1000).toISOString();
-  /** How the v2 API writes an instant on a whole second. */
-  const api = (iso: string) => iso.replace(/\.000Z$/, '+00:00');
+  const at = (offset: number) => wholeSecond(ledger.clock, offset);
 
   let seq = 0;
   const newUser = async () => {
     const id = `tx-user-${++seq}`;
-    const r = await call(ledger.url, { method: 'POST', path: `${V2}/profile/`, customerUserId: id, body: {} });
-    expect(r.status).toBe(200);
+    await createProfile(ledger.url, id);
     return id;
   };
-  const get = async (customerUserId: string) => {
-    const r = await call(ledger.url, { path: `${V2}/profile/`, customerUserId });
-    expect(r.status).toBe(200);
-    return r.body.data;
-  };
+  const get = (customerUserId: string) => getProfile(ledger.url, customerUserId);
   const send = (customerUserId: string, body: Record<string, unknown>) => call(ledger.url, { method: 'POST', path: SET, customerUserId, body });
   const ok = async (customerUserId: string, body: Record<string, unknown>) => {
     const r = await send(customerUserId, body);
@@ -33,83 +38,32 @@ describe('set transaction', () => {
     return r.body.data;
   };
 
-  const subscription = (o: Record<string, unknown> = {}): Record<string, unknown> => {
-    const purchased = (o.purchased_at as string) ?? at(-DAY);
-    return {
-      purchase_type: 'subscription',
-      store: 'app_store',
-      store_product_id: 'premium.monthly',
-      store_transaction_id: 'tx-1',
-      store_original_transaction_id: 'tx-1',
-      price: { country: 'US', currency: 'USD', value: 9.99 },
-      purchased_at: purchased,
-      originally_purchased_at: purchased,
-      expires_at: at(29 * DAY),
-      renew_status: true,
-      ...o,
-    };
-  };
-  const oneTime = (o: Record<string, unknown> = {}): Record<string, unknown> => ({
-    purchase_type: 'one_time_purchase',
-    store: 'play_store',
-    store_product_id: 'lifetime.unlock',
-    store_transaction_id: 'otp-1',
-    store_original_transaction_id: 'otp-1',
-    price: { country: 'DE', currency: 'USD', value: 49.5 },
-    purchased_at: at(-DAY),
-    ...o,
-  });
+  const subscription = (o: Record<string, unknown> = {}) => subscriptionBody(ledger.clock, o);
+  const oneTime = (o: Record<string, unknown> = {}) => oneTimeBody(ledger.clock, o);
 
+  /** What the API echoes of a transaction in its access level and its subscriptions[] entry. */
+  const echoed = (t: Record<string, unknown>) => ({
+    store: t.store,
+    store_product_id: t.store_product_id,
+    store_transaction_id: t.store_transaction_id,
+    store_original_transaction_id: t.store_original_transaction_id,
+    environment: (t.environment as string) ?? 'Production',
+    purchased_at: v2Date(t.purchased_at as string),
+    originally_purchased_at: v2Date(t.originally_purchased_at as string),
+  });
   /** The v2 access level a subscription transaction gives, as the API writes it. */
-  const accessFrom = (t: Record<string, unknown>, o: Record<string, unknown> = {}) => ({
-    access_level_id: 'premium',
-    store: t.store,
-    store_product_id: t.store_product_id,
-    store_base_plan_id: null,
-    store_transaction_id: t.store_transaction_id,
-    store_original_transaction_id: t.store_original_transaction_id,
-    offer: null,
-    environment: (t.environment as string) ?? 'Production',
-    starts_at: null,
-    purchased_at: api(t.purchased_at as string),
-    originally_purchased_at: api(t.originally_purchased_at as string),
-    expires_at: t.expires_at === undefined ? null : api(t.expires_at as string),
-    renewal_cancelled_at: null,
-    billing_issue_detected_at: null,
-    is_in_grace_period: false,
-    cancellation_reason: null,
-    ...o,
-  });
+  const accessFrom = (t: Record<string, unknown>, o: Record<string, unknown> = {}) =>
+    v2AccessLevel({ ...echoed(t), expires_at: t.expires_at === undefined ? null : v2Date(t.expires_at as string), ...o });
   /** The v2 subscriptions[] entry of a subscription transaction. */
-  const subscriptionFrom = (t: Record<string, unknown>, o: Record<string, unknown> = {}) => ({
-    store: t.store,
-    store_product_id: t.store_product_id,
-    store_base_plan_id: null,
-    store_transaction_id: t.store_transaction_id,
-    store_original_transaction_id: t.store_original_transaction_id,
-    offer: null,
-    environment: (t.environment as string) ?? 'Production',
-    purchased_at: api(t.purchased_at as string),
-    originally_purchased_at: api(t.originally_purchased_at as string),
-    expires_at: api(t.expires_at as string),
-    renewal_cancelled_at: null,
-    billing_issue_detected_at: null,
-    is_in_grace_period: false,
-    cancellation_reason: null,
-    ...o,
-  });
+  const subscriptionFrom = (t: Record<string, unknown>, o: Record<string, unknown> = {}) =>
+    v2Subscription({ ...echoed(t), expires_at: v2Date(t.expires_at as string), ...o });
 
   beforeAll(async () => {
     ledger = await startLedger();
-    const put = (path: string, body?: unknown) => call(ledger.url, { method: 'PUT', path, body });
-    expect((await put('/admin/v1/access-levels/lifetime')).status).toBe(200);
-    for (const [product, level] of [
-      ['premium.monthly', 'premium'],
-      ['premium.yearly', 'premium'],
-      ['lifetime.unlock', 'lifetime'],
-    ]) {
-      expect((await put(`/admin/v1/products/${product}`, { access_level_id: level })).status).toBe(200);
-    }
+    await declareCatalogue(ledger.url, {
+      levels: ['lifetime'],
+      products: { 'premium.monthly': 'premium', 'premium.yearly': 'premium', 'lifetime.unlock': 'lifetime' },
+    });
   });
   afterAll(() => ledger.close());
 
@@ -156,8 +110,8 @@ describe('set transaction', () => {
       return `${d}.000000+0200`;
     };
     const data = await ok(user, subscription({ purchased_at: withOffset(purchased), originally_purchased_at: purchased, expires_at: withOffset(expires) }));
-    expect(data.access_levels[0].purchased_at).toBe(api(purchased));
-    expect(data.access_levels[0].expires_at).toBe(api(expires));
+    expect(data.access_levels[0].purchased_at).toBe(v2Date(purchased));
+    expect(data.access_levels[0].expires_at).toBe(v2Date(expires));
   });
 
   it('echoes environment Sandbox', async () => {
@@ -190,7 +144,7 @@ describe('set transaction', () => {
         store_base_plan_id: null,
         store_transaction_id: 'otp-1',
         store_original_transaction_id: 'otp-1',
-        purchased_at: api(t.purchased_at as string),
+        purchased_at: v2Date(t.purchased_at as string),
         environment: 'Production',
         is_refund: false,
         is_consumable: false,
@@ -207,8 +161,8 @@ describe('set transaction', () => {
         offer: null,
         environment: 'Production',
         starts_at: null,
-        purchased_at: api(t.purchased_at as string),
-        originally_purchased_at: api(t.purchased_at as string),
+        purchased_at: v2Date(t.purchased_at as string),
+        originally_purchased_at: v2Date(t.purchased_at as string),
         expires_at: null,
         renewal_cancelled_at: null,
         billing_issue_detected_at: null,
@@ -250,8 +204,8 @@ describe('set transaction', () => {
     const cancelledAt = at(-HOUR);
     const cancelled = await ok(user, { ...t, renew_status: false, renew_status_changed_at: cancelledAt });
     expect(cancelled.total_revenue_usd).toBe(9.99);
-    expect(cancelled.access_levels).toEqual([accessFrom(t, { renewal_cancelled_at: api(cancelledAt) })]);
-    expect(cancelled.subscriptions).toEqual([subscriptionFrom(t, { renewal_cancelled_at: api(cancelledAt) })]);
+    expect(cancelled.access_levels).toEqual([accessFrom(t, { renewal_cancelled_at: v2Date(cancelledAt) })]);
+    expect(cancelled.subscriptions).toEqual([subscriptionFrom(t, { renewal_cancelled_at: v2Date(cancelledAt) })]);
 
     // Sent once more, unchanged: nothing changes.
     const again = await ok(user, { ...t, renew_status: false, renew_status_changed_at: cancelledAt });
@@ -269,8 +223,8 @@ describe('set transaction', () => {
     const user = await newUser();
     const t = subscription({ renew_status: false });
     const data = await ok(user, t);
-    expect(data.access_levels[0].renewal_cancelled_at).toBe(api(t.purchased_at as string));
-    expect(data.subscriptions[0].renewal_cancelled_at).toBe(api(t.purchased_at as string));
+    expect(data.access_levels[0].renewal_cancelled_at).toBe(v2Date(t.purchased_at as string));
+    expect(data.subscriptions[0].renewal_cancelled_at).toBe(v2Date(t.purchased_at as string));
   });
 
   it('a new store_transaction_id in the chain is a renewal: access extends, revenue adds', async () => {
@@ -290,7 +244,7 @@ describe('set transaction', () => {
     const afterRenewal = await ok(user, renewal);
     expect(afterRenewal.total_revenue_usd).toBe(19.98);
     expect(afterRenewal.access_levels).toEqual([accessFrom(renewal)]);
-    expect(afterRenewal.access_levels[0].originally_purchased_at).toBe(api(first.purchased_at as string));
+    expect(afterRenewal.access_levels[0].originally_purchased_at).toBe(v2Date(first.purchased_at as string));
     // One chain: one subscriptions[] entry, showing the period in force.
     expect(afterRenewal.subscriptions).toEqual([subscriptionFrom(renewal)]);
 
@@ -302,7 +256,7 @@ describe('set transaction', () => {
     });
     const afterThird = await ok(user, third);
     expect(afterThird.total_revenue_usd).toBe(29.97);
-    expect(afterThird.access_levels[0].expires_at).toBe(api(third.expires_at as string));
+    expect(afterThird.access_levels[0].expires_at).toBe(v2Date(third.expires_at as string));
     expect(afterThird.access_levels[0].store_transaction_id).toBe('tx-3');
   });
 
@@ -350,7 +304,7 @@ describe('set transaction', () => {
     const refundAt = at(HOUR);
     const data = await ok(user, { ...t, refunded_at: refundAt, cancellation_reason: 'refund' });
     expect(data.total_revenue_usd).toBe(0);
-    expect(data.access_levels).toEqual([accessFrom(t, { expires_at: api(refundAt), cancellation_reason: 'refund' })]);
+    expect(data.access_levels).toEqual([accessFrom(t, { expires_at: v2Date(refundAt), cancellation_reason: 'refund' })]);
   });
 
   it('a billing issue with a grace period keeps access, with is_in_grace_period true, until the grace ends', async () => {
@@ -368,9 +322,9 @@ describe('set transaction', () => {
     });
     const data = await ok(user, t);
     expect(data.access_levels).toEqual([
-      accessFrom(t, { expires_at: api(grace), billing_issue_detected_at: api(billing), is_in_grace_period: true }),
+      accessFrom(t, { expires_at: v2Date(grace), billing_issue_detected_at: v2Date(billing), is_in_grace_period: true }),
     ]);
-    expect(data.subscriptions).toEqual([subscriptionFrom(t, { billing_issue_detected_at: api(billing), is_in_grace_period: true })]);
+    expect(data.subscriptions).toEqual([subscriptionFrom(t, { billing_issue_detected_at: v2Date(billing), is_in_grace_period: true })]);
     expect(data.total_revenue_usd).toBe(9.99);
 
     // A successful charge (a new transaction) clears the billing issue.
@@ -390,7 +344,7 @@ describe('set transaction', () => {
     const t = subscription({ purchased_at: at(-30 * DAY), originally_purchased_at: at(-30 * DAY), expires_at: at(-HOUR), billing_issue_detected_at: at(-2 * HOUR) });
     const data = await ok(user, t);
     expect(data.access_levels).toEqual([]);
-    expect(data.subscriptions[0].billing_issue_detected_at).toBe(api(t.billing_issue_detected_at as string));
+    expect(data.subscriptions[0].billing_issue_detected_at).toBe(v2Date(t.billing_issue_detected_at as string));
     expect(data.subscriptions[0].is_in_grace_period).toBe(false);
   });
 
@@ -494,7 +448,7 @@ describe('set transaction', () => {
     // A lifetime grant outlasts any subscription.
     const granted = await call(ledger.url, {
       method: 'POST',
-      path: `${V2}/purchase/profile/grant/access-level/`,
+      path: GRANT,
       customerUserId: user,
       body: { access_level_id: 'premium' },
     });
@@ -516,16 +470,14 @@ describe('set transaction', () => {
     const before = await get(user);
     const r = await send(user, subscription({ store_original_transaction_id: 'other-chain' }));
     expect(r.status).toBe(400);
-    expect(r.body).toEqual({
-      errors: [
-        {
-          source: 'store_transaction_id',
-          errors: ['This store_transaction_id is already recorded under another store_original_transaction_id or purchase_type.'],
-        },
-      ],
-      error_code: 'validation_error',
-      status_code: 400,
-    });
+    expect(r.body).toEqual(
+      envelope(
+        400,
+        'validation_error',
+        'store_transaction_id',
+        'This store_transaction_id is already recorded under another store_original_transaction_id or purchase_type.',
+      ),
+    );
     const { timestamp: _a, ...a } = before;
     const { timestamp: _b, ...b } = await get(user);
     expect(b).toEqual(a);

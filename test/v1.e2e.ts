@@ -1,4 +1,5 @@
-import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { DAY, declareCatalogue, envelope, getProfile, GRANT, HOUR, MIN, PROFILE, REVOKE, SET, subscriptionBody, UUID, v2Date, wholeSecond } from './support/fixtures';
+import { call, KEYS, RunningLedger, startLedger } from './support/ledger-server';
 
 /**
  * Adapty's legacy v1 server API over real HTTP (contract §1.4, §2.12, §3.5), and v1/v2 round trips
@@ -7,22 +8,12 @@ import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-ser
 describe('legacy v1 server API', () => {
   let ledger: RunningLedger;
   const V1 = '/api/v1/sdk';
-  const MIN = 60_000;
-  const HOUR = 60 * MIN;
-  const DAY = 24 * HOUR;
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   const V1_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+0000$/;
 
   const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
   /** Whole seconds, so dates compare exactly across formats. */
-  const at = (offset: number) => new Date(Math.floor((ledger.clock.now().getTime() + offset) / 1000) * 1000).toISOString();
+  const at = (offset: number) => wholeSecond(ledger.clock, offset);
   const v1Date = (iso: string) => `${iso.slice(0, 19)}.${iso.slice(20, 23)}000+0000`;
-  const v2Date = (iso: string) => iso.replace(/\.000Z$/, '+00:00');
-  const envelope = (status: number, code: string, source: string | null, message: string) => ({
-    errors: [{ source, errors: [message] }],
-    error_code: code,
-    status_code: status,
-  });
 
   let seq = 0;
   const uniqueId = (prefix = 'v1-user') => `${prefix}-${++seq}`;
@@ -37,11 +28,7 @@ describe('legacy v1 server API', () => {
     expect(r.status).toBe(200);
     return r.body.data;
   };
-  const getV2 = async (customerUserId: string) => {
-    const r = await call(ledger.url, { path: `${V2}/profile/`, customerUserId });
-    expect(r.status).toBe(200);
-    return r.body.data;
-  };
+  const getV2 = (customerUserId: string) => getProfile(ledger.url, customerUserId);
   const grant = (id: string, level: string, body: unknown) => v1('POST', `/profiles/${id}/paid-access-levels/${level}/grant/`, body);
   const revoke = (id: string, level: string, body: unknown) => v1('POST', `/profiles/${id}/paid-access-levels/${level}/revoke/`, body);
   /** `t` is within [before, after] rounded to the milliseconds v1 prints. */
@@ -54,10 +41,7 @@ describe('legacy v1 server API', () => {
 
   beforeAll(async () => {
     ledger = await startLedger();
-    for (const level of ['gold', 'silver']) {
-      expect((await call(ledger.url, { method: 'PUT', path: `/admin/v1/access-levels/${level}` })).status).toBe(200);
-    }
-    expect((await call(ledger.url, { method: 'PUT', path: '/admin/v1/products/gold.monthly', body: { access_level_id: 'gold' } })).status).toBe(200);
+    await declareCatalogue(ledger.url, { levels: ['gold', 'silver'], products: { 'gold.monthly': 'gold' } });
   });
   afterAll(() => ledger.close());
 
@@ -153,7 +137,7 @@ describe('legacy v1 server API', () => {
       const id = uniqueId();
       const r = await call(ledger.url, {
         method: 'POST',
-        path: `${V2}/profile/`,
+        path: PROFILE,
         customerUserId: id,
         body: { att_status: 3, installation_meta: { device_id: '0d4b3c4e-8d0f-4b5e-9d25-6f6c2a3f1b11', idfa: 'IDFA-1', idfv: 'IDFV-1' } },
       });
@@ -239,7 +223,7 @@ describe('legacy v1 server API', () => {
       expect(slash.status).toBe(204);
       for (const user of [a, b]) {
         expect((await v1('GET', `/profiles/${user.id}/`)).status).toBe(404);
-        expect((await call(ledger.url, { path: `${V2}/profile/`, customerUserId: user.id })).status).toBe(404);
+        expect((await call(ledger.url, { path: PROFILE, customerUserId: user.id })).status).toBe(404);
       }
       const again = await v1('DELETE', `/profiles/${a.id}/delete`);
       expect(again.status).toBe(404);
@@ -555,24 +539,13 @@ describe('legacy v1 server API', () => {
 
     it('is_refund on a purchase recorded through v2 set transaction', async () => {
       const user = await create();
-      const purchased = at(-DAY);
-      const t = await call(ledger.url, {
-        method: 'POST',
-        path: `${V2}/purchase/set/transaction/`,
-        customerUserId: user.id,
-        body: {
-          purchase_type: 'subscription',
-          store: 'app_store',
-          store_product_id: 'gold.monthly',
-          store_transaction_id: 'v2-tx-1',
-          store_original_transaction_id: 'v2-tx-1',
-          price: { country: 'US', currency: 'USD', value: 4 },
-          purchased_at: purchased,
-          originally_purchased_at: purchased,
-          expires_at: at(29 * DAY),
-          renew_status: true,
-        },
+      const body = subscriptionBody(ledger.clock, {
+        store_product_id: 'gold.monthly',
+        store_transaction_id: 'v2-tx-1',
+        store_original_transaction_id: 'v2-tx-1',
+        price: { country: 'US', currency: 'USD', value: 4 },
       });
+      const t = await call(ledger.url, { method: 'POST', path: SET, customerUserId: user.id, body });
       expect(t.status).toBe(200);
       const before = await get(user.id);
       expect(before.paid_access_levels.gold).toMatchObject({ is_active: true, will_renew: true, vendor_transaction_id: 'v2-tx-1' });
@@ -616,17 +589,17 @@ describe('legacy v1 server API', () => {
 
     it('written through v2, read through v1', async () => {
       const id = uniqueId();
-      expect((await call(ledger.url, { method: 'POST', path: `${V2}/profile/`, customerUserId: id, body: { email: 'v2@example.com' } })).status).toBe(200);
+      expect((await call(ledger.url, { method: 'POST', path: PROFILE, customerUserId: id, body: { email: 'v2@example.com' } })).status).toBe(200);
       const patched = await call(ledger.url, {
         method: 'PATCH',
-        path: `${V2}/profile/`,
+        path: PROFILE,
         customerUserId: id,
         body: { first_name: 'Vee', custom_attributes: [{ key: 'plan', value: 'pro' }] },
       });
       expect(patched.status).toBe(200);
       const expires = at(10 * DAY);
       expect(
-        (await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: id, body: { access_level_id: 'silver', expires_at: expires } }))
+        (await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: id, body: { access_level_id: 'silver', expires_at: expires } }))
           .status,
       ).toBe(200);
       const data = await get(id, '?extended');
@@ -640,7 +613,7 @@ describe('legacy v1 server API', () => {
       });
       // A v2 revoke reads as ended in v1, with the time it ended.
       expect(
-        (await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/revoke/access-level/`, customerUserId: id, body: { access_level_id: 'silver' } }))
+        (await call(ledger.url, { method: 'POST', path: REVOKE, customerUserId: id, body: { access_level_id: 'silver' } }))
           .status,
       ).toBe(200);
       const revoked = (await get(id)).paid_access_levels.silver;
@@ -651,7 +624,7 @@ describe('legacy v1 server API', () => {
       const user = await create();
       expect((await v1('PATCH', `/profiles/${user.id}/`, { custom_attributes: { one: 1 } })).status).toBe(200);
       expect(
-        (await call(ledger.url, { method: 'PATCH', path: `${V2}/profile/`, profileId: user.profileId, body: { custom_attributes: [{ key: 'two', value: 2 }] } }))
+        (await call(ledger.url, { method: 'PATCH', path: PROFILE, profileId: user.profileId, body: { custom_attributes: [{ key: 'two', value: 2 }] } }))
           .status,
       ).toBe(200);
       expect((await get(user.profileId)).custom_attributes).toEqual({ one: 1, two: 2 });
@@ -660,7 +633,7 @@ describe('legacy v1 server API', () => {
         { key: 'two', value: 2 },
       ]);
       expect((await v1('DELETE', `/profiles/${user.profileId}/delete`)).status).toBe(204);
-      expect((await call(ledger.url, { path: `${V2}/profile/`, profileId: user.profileId })).status).toBe(404);
+      expect((await call(ledger.url, { path: PROFILE, profileId: user.profileId })).status).toBe(404);
     });
   });
 

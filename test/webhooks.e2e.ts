@@ -1,9 +1,9 @@
 import { Webhook } from 'standardwebhooks';
-import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { DAY, GRANT, PROFILE, REVOKE, SET } from './support/fixtures';
+import { call, RunningLedger, startLedger } from './support/ledger-server';
 import { Received, WebhookReceiver } from './support/webhook-receiver';
 
 const FAST = { WEBHOOK_RETRY_SCHEDULE: '0,0.2,0.2,0.2', WEBHOOK_POLL_MS: '20', EXPIRY_POLL_MS: '50' };
-const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function subscription(id: string, original: string, purchased: number, expires: number, extra: Record<string, unknown> = {}) {
@@ -31,9 +31,9 @@ describe('webhooks: durable, signed, ordered delivery', () => {
   let url: string;
   let endpoint: { id: string; secret: string };
 
-  const tx = (user: string, body: unknown) => call(ledger.url, { method: 'POST', path: `${V2}/purchase/set/transaction/`, customerUserId: user, body });
+  const tx = (user: string, body: unknown) => call(ledger.url, { method: 'POST', path: SET, customerUserId: user, body });
   const createProfile = async (user: string) =>
-    (await call(ledger.url, { method: 'POST', path: `${V2}/profile/`, customerUserId: user, body: {} })).body.data.profile_id as string;
+    (await call(ledger.url, { method: 'POST', path: PROFILE, customerUserId: user, body: {} })).body.data.profile_id as string;
 
   beforeAll(async () => {
     ledger = await startLedger({ env: FAST });
@@ -88,7 +88,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
         cancellation_reason: 'refund',
       }),
     );
-    await tx('wh-lifecycle', {
+    const lifetime = {
       purchase_type: 'one_time_purchase',
       store: 'my_store',
       store_product_id: 'lifetime',
@@ -96,18 +96,9 @@ describe('webhooks: durable, signed, ordered delivery', () => {
       store_original_transaction_id: 'o1',
       price: { country: 'US', currency: 'USD', value: 49 },
       purchased_at: iso(now - DAY),
-    });
-    await tx('wh-lifecycle', {
-      purchase_type: 'one_time_purchase',
-      store: 'my_store',
-      store_product_id: 'lifetime',
-      store_transaction_id: 'o1',
-      store_original_transaction_id: 'o1',
-      price: { country: 'US', currency: 'USD', value: 49 },
-      purchased_at: iso(now - DAY),
-      refunded_at: iso(now - 500),
-      cancellation_reason: 'refund',
-    });
+    };
+    await tx('wh-lifecycle', lifetime);
+    await tx('wh-lifecycle', { ...lifetime, refunded_at: iso(now - 500), cancellation_reason: 'refund' });
     const expected = [
       'trial_started',
       'trial_renewal_cancelled',
@@ -162,14 +153,14 @@ describe('webhooks: durable, signed, ordered delivery', () => {
     await receiver.waitFor((rs) =>
       rs.some((r) => r.body.profile_id === subProfile && r.body.event_type === 'access_level_updated' && r.body.event_properties.is_active === false),
     );
-    const status = await call(ledger.url, { path: `${V2}/profile/`, customerUserId: 'wh-expire-sub' });
+    const status = await call(ledger.url, { path: PROFILE, customerUserId: 'wh-expire-sub' });
     expect(status.body.data.access_levels).toEqual([]);
   });
 
   it('sends access_level_updated for grants and revokes', async () => {
     const profileId = await createProfile('wh-grant');
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'wh-grant', body: { access_level_id: 'premium' } });
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/revoke/access-level/`, customerUserId: 'wh-grant', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: 'wh-grant', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: REVOKE, customerUserId: 'wh-grant', body: { access_level_id: 'premium' } });
     const got = await receiver.waitFor((rs) => types(rs, profileId).filter((t) => t === 'access_level_updated').length >= 2);
     const updates = got.filter((r) => r.body.profile_id === profileId).map((r) => r.body.event_properties);
     expect(updates[0]).toMatchObject({ access_level_id: 'premium', is_active: true, is_lifetime: true });
@@ -179,7 +170,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
   it('retries a flaky receiver with the same webhook-id until it succeeds', async () => {
     receiver.mode = { failFirst: 2 };
     const profileId = await createProfile('wh-flaky');
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'wh-flaky', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: 'wh-flaky', body: { access_level_id: 'premium' } });
     const [delivered] = (await receiver.waitFor((rs) => types(rs, profileId).length >= 1)).filter((r) => r.body.profile_id === profileId);
     const id = String(delivered.headers['webhook-id']);
     expect(receiver.attempts(id)).toBe(3);
@@ -198,7 +189,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
     const ids = [];
     for (const u of users) {
       ids.push(await createProfile(u));
-      await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: u, body: { access_level_id: 'premium' } });
+      await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: u, body: { access_level_id: 'premium' } });
     }
     await new Promise((r) => setTimeout(r, 300));
     receiver.mode = 'ok';
@@ -209,7 +200,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
   it('marks a delivery failed after the last attempt and redelivers it on request with the same webhook-id', async () => {
     receiver.mode = 'down';
     const profileId = await createProfile('wh-failed');
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'wh-failed', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: 'wh-failed', body: { access_level_id: 'premium' } });
     let failed: { id: string; attempts: number; status: string } | undefined;
     for (let i = 0; i < 100 && !failed; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -260,7 +251,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
     const newSecret = rotated.body.data.secret as string;
     expect(newSecret).not.toBe(endpoint.secret);
     const profileId = await createProfile('wh-rotate');
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'wh-rotate', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: 'wh-rotate', body: { access_level_id: 'premium' } });
     const [r] = (await receiver.waitFor((rs) => types(rs, profileId).length >= 1)).filter((x) => x.body.profile_id === profileId);
     expect(() => new Webhook(newSecret).verify(r.raw, r.headers as Record<string, string>)).not.toThrow();
     expect(() => new Webhook(endpoint.secret).verify(r.raw, r.headers as Record<string, string>)).toThrow();
@@ -285,7 +276,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
   it('survives a restart with deliveries pending', async () => {
     receiver.mode = 'down';
     const profileId = await createProfile('wh-restart');
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'wh-restart', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: 'wh-restart', body: { access_level_id: 'premium' } });
     await new Promise((r) => setTimeout(r, 100));
     await ledger.stop();
     receiver.mode = 'ok';
@@ -297,7 +288,7 @@ describe('webhooks: durable, signed, ordered delivery', () => {
   it('disables an endpoint that answers 410 Gone', async () => {
     receiver.mode = 'gone';
     await createProfile('wh-gone');
-    await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'wh-gone', body: { access_level_id: 'premium' } });
+    await call(ledger.url, { method: 'POST', path: GRANT, customerUserId: 'wh-gone', body: { access_level_id: 'premium' } });
     let disabled = false;
     for (let i = 0; i < 100 && !disabled; i++) {
       await new Promise((r) => setTimeout(r, 50));

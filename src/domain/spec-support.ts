@@ -6,9 +6,11 @@
  * deterministic ids; then: the events or the DomainError.
  */
 import { CatalogueState, initialCatalogue } from './catalogue/catalogue';
+import { AccessSource, accessLevelsAt, accessSources } from './profile/access';
 import { DecideContext, Decision } from './profile/profile.decide';
 import { ProfileEvent, Transaction } from './profile/profile.events';
 import { foldProfile, ProfileState } from './profile/profile.state';
+import { V1Grant } from './profile/v1-grant';
 import { DomainError, isDomainError } from './shared/domain-error';
 
 export const APP_ID = '11111111-1111-4111-8111-111111111111';
@@ -95,6 +97,24 @@ export function oneTime(overrides: Partial<Transaction> = {}): Transaction {
   };
 }
 
+/** A v1 grant of premium with every optional field null (as when the body leaves it out). */
+export const v1Grant = (overrides: Partial<V1Grant> = {}): V1Grant => ({
+  access_level_id: 'premium',
+  is_lifetime: null,
+  expires_at: null,
+  duration_days: null,
+  starts_at: null,
+  vendor_product_id: null,
+  vendor_transaction_id: null,
+  vendor_original_transaction_id: null,
+  store: null,
+  introductory_offer_type: null,
+  price: null,
+  price_locale: null,
+  is_sandbox: null,
+  ...overrides,
+});
+
 /** A past TransactionRecorded event, as decide would have written it. */
 export const recorded = (
   transaction: Transaction,
@@ -153,6 +173,9 @@ export function effectsOf(decision: Decision): string[] {
   }
   return events[0].data.effects;
 }
+
+/** The access levels the state shows at an instant (NOW unless told otherwise). */
+export const levelsAt = (state: ProfileState, at: number = NOW_MS): AccessSource[] => accessLevelsAt(accessSources(state), at);
 
 /** Folds the decision's events onto the state (the state after the command). */
 export const after = (state: ProfileState, decision: Decision): ProfileState => foldProfile(eventsOf(decision), state);

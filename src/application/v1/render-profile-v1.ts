@@ -1,5 +1,5 @@
-import { AccessSource, accessLevelsAt, isInGracePeriodAt } from '../../domain/profile/access';
-import { Offer, Transaction } from '../../domain/profile/profile.events';
+import { AccessSource, accessLevelsAt, activeOfferTypes, isActiveAt, isInGracePeriodAt } from '../../domain/profile/access';
+import { Transaction } from '../../domain/profile/profile.events';
 import { Iso, toMs } from '../../domain/shared/time';
 import { ProfileReadModel } from '../../projections/profile-status/profile-read-model';
 
@@ -23,8 +23,6 @@ export interface V1RenderOptions {
   revocations?: V1Revocation[];
 }
 
-const isActiveAt = (s: AccessSource, now: number): boolean => s.from <= now && (s.until === null || now < s.until);
-
 /**
  * One source per access level: the one v2 shows (active, or else scheduled), or else, unlike v2,
  * the one that ended last, shown with is_active false (v1 clients read `paid_access_levels.x.is_active`).
@@ -39,12 +37,6 @@ function sourcesPerLevel(sources: AccessSource[], now: number): AccessSource[] {
   }
   return [...chosen.values(), ...ended.values()].sort((a, b) => (a.access_level_id < b.access_level_id ? -1 : 1));
 }
-
-const offerTypes = (offer: Offer | null) => ({
-  active_introductory_offer_type: offer?.category === 'introductory' ? offer.type : null,
-  active_promotional_offer_type: offer && offer.category !== 'introductory' ? offer.type : null,
-  active_promotional_offer_id: offer && offer.category !== 'introductory' ? offer.id : null,
-});
 
 /** When access was ended early: a renewal turned off, or a revocation that is what ends this source. */
 function unsubscribedAt(s: AccessSource, revocations: V1Revocation[]): Iso | null {
@@ -75,7 +67,7 @@ function accessLevelV1(s: AccessSource, now: number, revocations: V1Revocation[]
     unsubscribed_at: formatV1Date(unsubscribed),
     billing_issue_detected_at: formatV1Date(s.billing_issue_detected_at),
     is_in_grace_period: isInGracePeriodAt(s, now),
-    ...offerTypes(s.offer),
+    ...activeOfferTypes(s.offer),
     cancellation_reason: s.cancellation_reason ?? (revoked ? 'adapty_revoked' : null),
   };
 }
@@ -103,7 +95,7 @@ function subscriptionV1(sub: ProfileReadModel['subscriptions'][number], now: num
     unsubscribed_at: t.renew_status === false ? formatV1Date(t.renew_status_changed_at ?? t.purchased_at) : null,
     billing_issue_detected_at: formatV1Date(t.billing_issue_detected_at),
     is_in_grace_period: graceEnd !== null && t.refunded_at === null && now < graceEnd,
-    ...offerTypes(t.offer),
+    ...activeOfferTypes(t.offer),
     cancellation_reason: t.cancellation_reason,
     is_sandbox: t.environment === 'Sandbox',
   };

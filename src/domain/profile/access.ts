@@ -125,7 +125,8 @@ export function accessSources(state: ProfileState): AccessSource[] {
   return sources;
 }
 
-const isActiveAt = (s: AccessSource, now: number): boolean => s.from <= now && (s.until === null || now < s.until);
+/** The source gives access at `now`: it has started and not ended. */
+export const isActiveAt = (s: AccessSource, now: number): boolean => s.from <= now && (s.until === null || now < s.until);
 const isUpcomingAt = (s: AccessSource, now: number): boolean => s.from > now && (s.until === null || s.until > s.from);
 const lastsLonger = (a: AccessSource, b: AccessSource): boolean =>
   a.until === null ? b.until !== null : b.until !== null && a.until > b.until;
@@ -150,3 +151,13 @@ export function accessLevelsAt(sources: AccessSource[], now: number): AccessSour
 
 export const isInGracePeriodAt = (s: AccessSource, now: number): boolean =>
   s.grace_period_expires_at !== null && s.until !== null && now < s.until && s.billing_issue_detected_at !== null;
+
+/** An offer as Adapty's v1 profiles and webhooks name it: an introductory type, or a promotional type and id. */
+export function activeOfferTypes(offer: Offer | null) {
+  const promo = offer && offer.category !== 'introductory' ? offer : null;
+  return {
+    active_introductory_offer_type: offer?.category === 'introductory' ? offer.type : null,
+    active_promotional_offer_type: promo?.type ?? null,
+    active_promotional_offer_id: promo?.id ?? null,
+  };
+}

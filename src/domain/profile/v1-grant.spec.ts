@@ -1,5 +1,4 @@
 import { webhookEventsFor } from '../webhooks/webhook-events';
-import { accessLevelsAt, accessSources } from './access';
 import { foldProfile, initialProfileState } from './profile.state';
 import { decideV1Grant, V1Grant, v1GrantEnd, v1GrantTransaction } from './v1-grant';
 import {
@@ -12,64 +11,47 @@ import {
   eventsOf,
   given,
   granted,
+  levelsAt,
   ms,
   NOW,
   NOW_MS,
   recorded,
   subscription,
+  v1Grant,
 } from '../spec-support';
 
-const grantOf = (overrides: Partial<V1Grant> = {}): V1Grant => ({
-  access_level_id: 'premium',
-  is_lifetime: null,
-  expires_at: null,
-  duration_days: null,
-  starts_at: null,
-  vendor_product_id: null,
-  vendor_transaction_id: null,
-  vendor_original_transaction_id: null,
-  store: null,
-  introductory_offer_type: null,
-  price: null,
-  price_locale: null,
-  is_sandbox: null,
-  ...overrides,
-});
-
 const withTransaction = (overrides: Partial<V1Grant> = {}): V1Grant =>
-  grantOf({ vendor_product_id: 'com.app.monthly', vendor_transaction_id: 'v1-tx-1', store: 'app_store', duration_days: 30, ...overrides });
-
-const shown = (state: ReturnType<typeof given>, at = NOW_MS) => accessLevelsAt(accessSources(state), at);
+  v1Grant({ vendor_product_id: 'com.app.monthly', vendor_transaction_id: 'v1-tx-1', store: 'app_store', duration_days: 30, ...overrides });
 
 describe('v1 grant: how long (is_lifetime > expires_at > duration_days)', () => {
   it('is_lifetime=true wins over expires_at and duration_days', () => {
-    expect(v1GrantEnd(given(), grantOf({ is_lifetime: true, expires_at: day(5), duration_days: 7 }), NOW_MS)).toEqual({ expires_at: null });
+    expect(v1GrantEnd(given(), v1Grant({ is_lifetime: true, expires_at: day(5), duration_days: 7 }), NOW_MS)).toEqual({ expires_at: null });
   });
 
   it('expires_at wins over duration_days, and is_lifetime=false gives way', () => {
-    expect(v1GrantEnd(given(), grantOf({ is_lifetime: false, expires_at: day(5), duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(5) });
+    expect(v1GrantEnd(given(), v1Grant({ is_lifetime: false, expires_at: day(5), duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(5) });
   });
 
   it('duration_days counts from now for a profile without that access level', () => {
-    expect(v1GrantEnd(given(), grantOf({ duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(7) });
+    expect(v1GrantEnd(given(), v1Grant({ duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(7) });
   });
 
   it('duration_days counts from starts_at when given', () => {
-    expect(v1GrantEnd(given(), grantOf({ duration_days: 7, starts_at: day(3) }), NOW_MS)).toEqual({ expires_at: day(10) });
+    expect(v1GrantEnd(given(), v1Grant({ duration_days: 7, starts_at: day(3) }), NOW_MS)).toEqual({ expires_at: day(10) });
   });
 
   it('duration_days adds to the current end of an active access level', () => {
     const state = given(granted('premium', null, day(4)));
-    expect(v1GrantEnd(state, grantOf({ duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(11) });
+    expect(v1GrantEnd(state, v1Grant({ duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(11) });
   });
 
   it('an expired access level does not carry over: duration_days counts from now', () => {
     const state = given(granted('premium', day(-10), day(-4)));
-    expect(v1GrantEnd(state, grantOf({ duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(7) });
+    expect(v1GrantEnd(state, v1Grant({ duration_days: 7 }), NOW_MS)).toEqual({ expires_at: day(7) });
   });
 
   it('none of the three (or only is_lifetime=false) is a 400 validation_error', () => {
-    for (const cmd of [grantOf(), grantOf({ is_lifetime: false })]) {
+    for (const cmd of [v1Grant(), v1Grant({ is_lifetime: false })]) {
       expect(errorOf(decideV1Grant(given(), cmd, CATALOGUE, context()))).toEqual({
         code: 'validation_error',
         source: 'non_field_errors',
@@ -81,7 +63,7 @@ describe('v1 grant: how long (is_lifetime > expires_at > duration_days)', () => 
 
 describe('v1 grant without a transaction: an AccessGranted, as v2', () => {
   it('duration_days → a grant from starts_at (null = now) for that many days', () => {
-    expect(eventsOf(decideV1Grant(given(), grantOf({ duration_days: 30 }), CATALOGUE, context()))).toEqual([
+    expect(eventsOf(decideV1Grant(given(), v1Grant({ duration_days: 30 }), CATALOGUE, context()))).toEqual([
       {
         type: 'AccessGranted',
         data: { grant_id: 'id-1', access_level_id: 'premium', starts_at: null, expires_at: day(30), granted_at: NOW.toISOString() },
@@ -90,23 +72,23 @@ describe('v1 grant without a transaction: an AccessGranted, as v2', () => {
   });
 
   it('is_lifetime → a grant with no end', () => {
-    const [event] = eventsOf(decideV1Grant(given(), grantOf({ is_lifetime: true }), CATALOGUE, context()));
+    const [event] = eventsOf(decideV1Grant(given(), v1Grant({ is_lifetime: true }), CATALOGUE, context()));
     expect(event).toMatchObject({ type: 'AccessGranted', data: { expires_at: null } });
   });
 
   it('a product without a transaction id records no transaction', () => {
-    const cmd = grantOf({ duration_days: 3, vendor_product_id: 'p', store: 'app_store' });
+    const cmd = v1Grant({ duration_days: 3, vendor_product_id: 'p', store: 'app_store' });
     expect(eventsOf(decideV1Grant(given(), cmd, CATALOGUE, context())).map((e) => e.type)).toEqual(['AccessGranted']);
     expect(v1GrantTransaction(cmd, day(3), NOW)).toBeNull();
   });
 
   it('errors of v2 grant: missing profile (400 form), unknown access level', () => {
-    expect(errorOf(decideV1Grant(initialProfileState(), grantOf({ duration_days: 1 }), CATALOGUE, context()))).toEqual({
+    expect(errorOf(decideV1Grant(initialProfileState(), v1Grant({ duration_days: 1 }), CATALOGUE, context()))).toEqual({
       code: 'profile_does_not_exist',
       source: 'non_field_errors',
       message: 'Profile not found',
     });
-    expect(errorOf(decideV1Grant(given(), grantOf({ access_level_id: 'gold', duration_days: 1 }), CATALOGUE, context())).code).toBe(
+    expect(errorOf(decideV1Grant(given(), v1Grant({ access_level_id: 'gold', duration_days: 1 }), CATALOGUE, context())).code).toBe(
       'paid_access_level_does_not_exist',
     );
   });
@@ -151,7 +133,7 @@ describe('v1 grant with a transaction: a TransactionRecorded whose chain gives t
     ]);
     const state = foldProfile(events, given());
     expect(state.total_revenue_usd).toBe(4.99);
-    expect(shown(state)).toEqual([
+    expect(levelsAt(state)).toEqual([
       expect.objectContaining({ access_level_id: 'gold', kind: 'subscription', store_transaction_id: 'v1-tx-1', expires_at: day(30), will_renew: false }),
     ]);
   });
@@ -166,7 +148,7 @@ describe('v1 grant with a transaction: a TransactionRecorded whose chain gives t
   it('is_lifetime → a one-time purchase: lifetime access', () => {
     const state = after(given(), decideV1Grant(given(), withTransaction({ is_lifetime: true }), CATALOGUE, context()));
     expect(Object.values(state.chains)[0].current.purchase_type).toBe('one_time_purchase');
-    expect(shown(state, NOW_MS + 10_000 * 86_400_000)).toEqual([expect.objectContaining({ access_level_id: 'premium', until: null })]);
+    expect(levelsAt(state, NOW_MS + 10_000 * 86_400_000)).toEqual([expect.objectContaining({ access_level_id: 'premium', until: null })]);
   });
 
   it('a lifetime grant whose original transaction differs is refused by the v2 one-time-purchase rule', () => {

@@ -1,4 +1,4 @@
-import { accessLevelsAt, accessSources } from './access';
+import { accessSources } from './access';
 import { recordExpiries } from './expiry';
 import { initialProfileState } from './profile.state';
 import { decideV1Grant, V1Grant } from './v1-grant';
@@ -12,31 +12,26 @@ import {
   eventsOf,
   given,
   granted,
+  levelsAt,
   NOW,
   NOW_MS,
   oneTime,
   recorded,
   subscription,
+  v1Grant,
 } from '../spec-support';
 
-const v1Grant = (overrides: Partial<V1Grant> = {}): V1Grant => ({
-  access_level_id: 'premium',
-  is_lifetime: null,
-  expires_at: null,
-  duration_days: 30,
-  starts_at: null,
-  vendor_product_id: 'com.app.monthly',
-  vendor_transaction_id: 'v1-tx-1',
-  vendor_original_transaction_id: null,
-  store: 'app_store',
-  introductory_offer_type: null,
-  price: 9.99,
-  price_locale: 'USD',
-  is_sandbox: false,
-  ...overrides,
-});
-
-const levels = (state: ReturnType<typeof given>, at = NOW_MS) => accessLevelsAt(accessSources(state), at);
+/** A 30-day v1 grant with a linked app_store transaction. */
+const paidGrant = (): V1Grant =>
+  v1Grant({
+    duration_days: 30,
+    vendor_product_id: 'com.app.monthly',
+    vendor_transaction_id: 'v1-tx-1',
+    store: 'app_store',
+    price: 9.99,
+    price_locale: 'USD',
+    is_sandbox: false,
+  });
 
 describe('v1 revoke', () => {
   it('a grant only: the v2 revocation now, nothing else', () => {
@@ -48,17 +43,17 @@ describe('v1 revoke', () => {
 
   it('access ends now: expires_at = max(starts_at, now)', () => {
     const ongoing = after(given(granted('premium', day(-2), day(30))), decideV1Revoke(given(granted('premium', day(-2), day(30))), { access_level_id: 'premium', is_refund: false }, CATALOGUE, context()));
-    expect(levels(ongoing)).toEqual([]);
+    expect(levelsAt(ongoing)).toEqual([]);
     const source = accessSources(ongoing)[0];
     expect(source.expires_at).toBe(NOW.toISOString());
     const scheduled = given(granted('premium', day(5), day(30)));
     const revokedScheduled = after(scheduled, decideV1Revoke(scheduled, { access_level_id: 'premium', is_refund: false }, CATALOGUE, context()));
     expect(accessSources(revokedScheduled)[0].expires_at).toBe(day(5));
-    expect(levels(revokedScheduled, NOW_MS + 6 * 86_400_000)).toEqual([]);
+    expect(levelsAt(revokedScheduled, NOW_MS + 6 * 86_400_000)).toEqual([]);
   });
 
   it('with a linked subscription: its expiration moves to now and its renewal is off, no webhook effect', () => {
-    const state = after(given(), decideV1Grant(given(), v1Grant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
+    const state = after(given(), decideV1Grant(given(), paidGrant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
     const events = eventsOf(decideV1Revoke(state, { access_level_id: 'premium', is_refund: false }, CATALOGUE, context()));
     expect(events.map((e) => e.type)).toEqual(['AccessRevoked', 'TransactionRecorded']);
     expect(events[1]).toMatchObject({
@@ -76,12 +71,12 @@ describe('v1 revoke', () => {
       },
     });
     const next = after(state, events);
-    expect(levels(next)).toEqual([]);
+    expect(levelsAt(next)).toEqual([]);
     expect(next.total_revenue_usd).toBe(9.99);
   });
 
   it('the end it now has is recorded as a revocation (adapty_revoked), once', () => {
-    const state = after(given(), decideV1Grant(given(), v1Grant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
+    const state = after(given(), decideV1Grant(given(), paidGrant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
     const revokedState = after(state, decideV1Revoke(state, { access_level_id: 'premium', is_refund: false }, CATALOGUE, context()));
     const later = context(new Date(NOW_MS + 1000));
     const expiries = eventsOf(recordExpiries(revokedState, later));
@@ -90,7 +85,7 @@ describe('v1 revoke', () => {
   });
 
   it('is_refund: the linked transaction is refunded now, its revenue is 0, and subscription_refunded is kept', () => {
-    const state = after(given(), decideV1Grant(given(), v1Grant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
+    const state = after(given(), decideV1Grant(given(), paidGrant(), CATALOGUE, context(new Date(Date.parse(day(-1))))));
     expect(state.total_revenue_usd).toBe(9.99);
     const events = eventsOf(decideV1Revoke(state, { access_level_id: 'premium', is_refund: true }, CATALOGUE, context()));
     expect(events[1]).toMatchObject({
@@ -98,7 +93,7 @@ describe('v1 revoke', () => {
     });
     const next = after(state, events);
     expect(next.total_revenue_usd).toBe(0);
-    expect(levels(next)).toEqual([]);
+    expect(levelsAt(next)).toEqual([]);
   });
 
   it('is_refund on a store purchase giving the level (v2 set transaction): refunded, revenue gone', () => {
@@ -106,7 +101,7 @@ describe('v1 revoke', () => {
     const next = after(state, decideV1Revoke(state, { access_level_id: 'premium', is_refund: true }, CATALOGUE, context()));
     expect(next.transactions['otp-1']).toMatchObject({ refunded_at: NOW.toISOString(), cancellation_reason: 'refund' });
     expect(next.total_revenue_usd).toBe(0);
-    expect(levels(next)).toEqual([]);
+    expect(levelsAt(next)).toEqual([]);
   });
 
   it('when a grant is shown, the refund still finds the subscription behind the level', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AccessSource, accessLevelsAt, accessSources, isInGracePeriodAt } from '../profile/access';
+import { AccessSource, accessLevelsAt, accessSources, activeOfferTypes, isActiveAt, isInGracePeriodAt } from '../profile/access';
 import { Environment, ProfileEvent, Transaction } from '../profile/profile.events';
 import { isTrial, ProfileState } from '../profile/profile.state';
 import { Iso, toMs } from '../shared/time';
@@ -77,8 +77,6 @@ function transactionProperties(t: Transaction, state: ProfileState): Record<stri
 
 function accessLevelProperties(s: AccessSource, active: boolean, at: number, state: ProfileState): Record<string, unknown> {
   const chain = s.kind === 'grant' ? undefined : state.chains[s.store_original_transaction_id];
-  const intro = s.offer?.category === 'introductory' ? s.offer.type : null;
-  const promo = s.offer && s.offer.category !== 'introductory' ? s.offer : null;
   return {
     access_level_id: s.access_level_id,
     is_active: active,
@@ -100,16 +98,12 @@ function accessLevelProperties(s: AccessSource, active: boolean, at: number, sta
     original_purchase_date: formatWebhookDate(s.originally_purchased_at),
     subscription_expires_at: formatWebhookDate(s.expires_at),
     environment: s.environment,
-    active_introductory_offer_type: intro,
-    active_promotional_offer_type: promo?.type ?? null,
-    active_promotional_offer_id: promo?.id ?? null,
+    ...activeOfferTypes(s.offer),
   };
 }
 
 const levelsAt = (state: ProfileState, at: number): Map<string, AccessSource> =>
   new Map(state.exists ? accessLevelsAt(accessSources(state), at).map((s) => [s.access_level_id, s]) : []);
-
-const isActive = (s: AccessSource, at: number) => s.from <= at && (s.until === null || at < s.until);
 
 /** The source a level last had, ended or not: what an access_level_updated with is_active false describes. */
 function lastSourceOf(state: ProfileState, level: string): AccessSource | undefined {
@@ -129,10 +123,10 @@ function accessLevelChanges(before: ProfileState, after: ProfileState, at: numbe
   for (const level of new Set([...was.keys(), ...now.keys()])) {
     const a = was.get(level);
     const b = now.get(level);
-    const key = (s?: AccessSource) => (s ? JSON.stringify([accessLevelProperties(s, isActive(s, at), at, after), isActive(s, at)]) : '');
+    const key = (s?: AccessSource) => (s ? JSON.stringify([accessLevelProperties(s, isActiveAt(s, at), at, after), isActiveAt(s, at)]) : '');
     if (key(a) === key(b)) continue;
     const source = b ?? lastSourceOf(after, level) ?? a!;
-    const active = b ? isActive(b, at) : false;
+    const active = b ? isActiveAt(b, at) : false;
     out.push({
       event_type: 'access_level_updated',
       event_datetime: datetime,

@@ -8,19 +8,8 @@ import {
   IsString,
   Matches,
   MaxLength,
-  ValidateBy,
 } from 'class-validator';
-import { parseInstant } from '../../domain/shared/time';
-
-/** `YYYY-MM-DD` that names a real day (no February 30th). */
-const IsCalendarDate = (message: string): PropertyDecorator =>
-  ValidateBy(
-    {
-      name: 'isCalendarDate',
-      validator: { validate: (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && parseInstant(v) !== null },
-    },
-    { message },
-  );
+import { IsCalendarDate } from '../validation/is-calendar-date';
 
 /** Adapty's ProfileRequest (POST and PATCH /profile/). Every field may be null; absent fields are kept. */
 export class ProfileRequestDto {

@@ -12,20 +12,9 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateBy,
 } from 'class-validator';
-import { parseInstant } from '../../domain/shared/time';
+import { IsCalendarDate } from '../validation/is-calendar-date';
 import { IsInstant } from '../validation/is-instant';
-
-/** `YYYY-MM-DD` that names a real day. */
-const IsCalendarDate = (message: string): PropertyDecorator =>
-  ValidateBy(
-    {
-      name: 'isCalendarDate',
-      validator: { validate: (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && parseInstant(v) !== null },
-    },
-    { message },
-  );
 
 /** v1 gender: the server API's `f`/`m`/`o`, or the SDK's `female`/`male`/`other`. */
 export const V1_GENDERS = ['f', 'm', 'o', 'female', 'male', 'other'] as const;
