@@ -81,7 +81,7 @@ describe('ledger CLI: rebuild, verify, history', () => {
   });
 
   it('verify catches a tampered read model and names the difference; rebuild repairs it', () => {
-    const db = new Database(join(ledger.dir, 'ledger.sqlite'));
+    const db = new Database(join(ledger.dir, 'projections.sqlite'));
     const row = db.prepare<[], { profile_id: string }>("SELECT profile_id FROM profile_status WHERE customer_user_id = 'cli-history'").get()!;
     db.prepare("UPDATE profile_status SET view = json_set(view, '$.total_revenue_usd', 999) WHERE profile_id = ?").run(row.profile_id);
     db.close();

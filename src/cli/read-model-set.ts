@@ -9,7 +9,7 @@ import { WebhookOutboxProjection } from '../projections/webhook-outbox/webhook-o
 export const REBUILT_TABLES: Array<{ table: string; key: string }> = [
   { table: 'profile_status', key: 'profile_id' },
   { table: 'expiry_schedule', key: 'profile_id' },
-  { table: 'webhook_profiles', key: 'profile_id' },
+  { table: 'webhook_sequences', key: 'profile_id' },
   { table: 'webhook_endpoints', key: 'id' },
 ];
 
@@ -23,8 +23,8 @@ export class ReadModelSet {
     options: { live: boolean } & RunnerOptions,
   ) {
     this.runners = [
-      new ProjectionRunner(store, db, new ProfileStatusProjection(), options),
-      new ProjectionRunner(store, db, new WebhookOutboxProjection({ enqueue: options.live }), options),
+      new ProjectionRunner(store, db, new ProfileStatusProjection(store), options),
+      new ProjectionRunner(store, db, new WebhookOutboxProjection(store, { enqueue: options.live }), options),
     ];
   }
 

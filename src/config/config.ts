@@ -94,7 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     port,
     host: env.HOST ?? '0.0.0.0',
     eventStoreUrl,
-    projectionsPath: resolve(env.PROJECTIONS_PATH ?? sqlitePath ?? join(dataDir, 'projections.sqlite')),
+    // Read models in their own file: their commits and WAL checkpoints do not queue behind the log's.
+    projectionsPath: resolve(env.PROJECTIONS_PATH ?? join(dataDir, 'projections.sqlite')),
     sqliteSynchronous: synchronous,
     apiKeys: keys,
     generatedKey: generated,

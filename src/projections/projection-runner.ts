@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { EventStore } from '../event-store/event-store.port';
 import { Projection } from './projection';
+import { StaleFoldError } from './profile-folds';
 
 export interface RunnerOptions {
   /** Events read and applied per transaction. */
@@ -101,17 +102,25 @@ export class ProjectionRunner {
         return;
       }
       let applied = 0;
-      this.db
-        .transaction(() => {
-          const current = this.storedCheckpoint();
-          const fresh = events.filter((e) => e.position > current);
-          if (fresh.length > 0) {
-            this.projection.apply(this.db, fresh);
-            this.setCheckpoint.run(this.projection.name, Number(fresh[fresh.length - 1].position));
-            applied = fresh.length;
-          }
-        })
-        .immediate();
+      await this.projection.beforeBatch?.(events);
+      try {
+        this.db
+          .transaction(() => {
+            const current = this.storedCheckpoint();
+            const fresh = events.filter((e) => e.position > current);
+            if (fresh.length > 0) {
+              this.projection.apply(this.db, fresh);
+              this.setCheckpoint.run(this.projection.name, Number(fresh[fresh.length - 1].position));
+              applied = fresh.length;
+            }
+          })
+          .immediate();
+      } catch (error) {
+        this.projection.rolledBack?.();
+        // Another process applied part of this batch meanwhile: read from its checkpoint again.
+        if (error instanceof StaleFoldError) continue;
+        throw error;
+      }
       this.checkpoint = this.storedCheckpoint();
       this.options.onProgress?.(applied, this.checkpoint);
       if (read.length < this.batch || events.length < read.length) return;

@@ -8,7 +8,11 @@ import { RecordedEvent } from '../event-store/event-store.port';
 export interface Projection {
   readonly name: string;
   setup(db: Database.Database): void;
+  /** Optional asynchronous work before a batch's transaction (e.g. reading what `apply` needs). */
+  beforeBatch?(events: RecordedEvent[]): Promise<void>;
   apply(db: Database.Database, events: RecordedEvent[]): void;
+  /** The transaction around `apply` was rolled back: forget anything `apply` kept in memory. */
+  rolledBack?(): void;
   /** Drops the read model's rows (a rebuild starts from here). */
   reset(db: Database.Database): void;
 }

@@ -12,15 +12,17 @@ import { OutboxAdmin } from '../webhooks/outbox-admin';
  */
 export class ReadModels {
   readonly db: Database.Database;
-  readonly profileStatus = new ProfileStatusProjection();
+  readonly profileStatus: ProfileStatusProjection;
   readonly profileStatusRunner: ProjectionRunner;
-  readonly webhookOutbox = new WebhookOutboxProjection();
+  readonly webhookOutbox: WebhookOutboxProjection;
   readonly webhookOutboxRunner: ProjectionRunner;
   readonly outboxAdmin: OutboxAdmin;
   private readonly outboxListeners: Array<() => void> = [];
 
   constructor(store: EventStore, path: string) {
     this.db = openSqlite(path, 'NORMAL');
+    this.profileStatus = new ProfileStatusProjection(store);
+    this.webhookOutbox = new WebhookOutboxProjection(store);
     this.profileStatusRunner = new ProjectionRunner(store, this.db, this.profileStatus);
     this.webhookOutboxRunner = new ProjectionRunner(store, this.db, this.webhookOutbox);
     this.outboxAdmin = new OutboxAdmin(this.db);
@@ -36,10 +38,11 @@ export class ReadModels {
   }
 
   /**
-   * A write just committed: bring the outbox up to date without making the writer wait.
-   * Only a latency shortcut — the runners' polling gets there anyway, in this or any process.
+   * A write just committed: bring the read models up to date without making the writer wait.
+   * Only a latency shortcut — polling, and every GET's catch-up, get there anyway, in any process.
    */
-  kickOutbox(position: bigint, onError: (e: unknown) => void): void {
+  kick(position: bigint, onError: (e: unknown) => void): void {
+    this.profileStatusRunner.catchUpTo(position).catch(onError);
     this.webhookOutboxRunner
       .catchUpTo(position)
       .then(() => this.notifyOutbox())

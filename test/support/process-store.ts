@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 /**
  * Looks at the SQLite files of a real server from the outside: the event store's own
  * invariants (every stream's rows match its recorded revision) and the read model's
@@ -45,13 +46,14 @@ export function inspectStore(path: string): StoreReport {
       .map((r) => String(JSON.parse(r.data).profile_id))
       .filter((id) => !hasProfile.get(`profile-${id}`));
     let checkpoint: number | null = null;
+    const projections = new Database(join(dirname(path), 'projections.sqlite'), { readonly: true, fileMustExist: true });
     try {
-      const row = db.prepare(`SELECT position FROM projection_checkpoints WHERE name = 'profile_status'`).get() as
+      const row = projections.prepare(`SELECT position FROM projection_checkpoints WHERE name = 'profile_status'`).get() as
         | { position: number }
         | undefined;
       checkpoint = row ? row.position : null;
-    } catch {
-      checkpoint = null;
+    } finally {
+      projections.close();
     }
     return { head, events, tornStreams, orphanEvents, danglingReservations, checkpoint };
   } finally {

@@ -21,7 +21,6 @@ import { Clock } from '../../domain/shared/clock';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { EventStore } from '../../event-store/event-store.port';
 import { EndpointEvent, EndpointsState, evolveEndpoints } from '../../domain/webhooks/webhook-endpoint';
-import { ProfileV2, renderProfileV2 } from '../../projections/profile-status/profile-read-model';
 import { ReadModels } from '../../projections/read-models';
 import { EventSourcedStreams, Executed } from './event-sourced-streams';
 import { Origin, ProfileRef } from './profile-ref';
@@ -88,16 +87,7 @@ export class Ledger {
 
   /** Lets the webhook outbox pick a write up at once (a latency shortcut; polling is the guarantee). */
   afterWrite(position: bigint): void {
-    this.readModels.kickOutbox(position, (e) => this.logger.error(e instanceof Error ? e.message : String(e)));
-  }
-
-  /** The profile as GET shows it, once the read model holds everything up to `position`. */
-  async profileAfter(appId: string, profileId: string, position: bigint | null): Promise<ProfileV2 | null> {
-    const runner = this.readModels.profileStatusRunner;
-    if (position === null) await runner.catchUpToHead();
-    else await runner.catchUpTo(position);
-    const model = this.readModels.profileStatus.findById(appId, profileId);
-    return model ? renderProfileV2(model, this.clock.now().getTime()) : null;
+    this.readModels.kick(position, (e) => this.logger.error(e instanceof Error ? e.message : String(e)));
   }
 
   async close(): Promise<void> {

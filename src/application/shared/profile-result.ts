@@ -1,12 +1,16 @@
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { ProfileState } from '../../domain/profile/profile.state';
-import { ProfileV2 } from '../../projections/profile-status/profile-read-model';
+import { ProfileV2, renderProfileV2, toReadModel } from '../../projections/profile-status/profile-read-model';
 import { Executed } from './event-sourced-streams';
 import { Ledger } from './ledger';
 
 export type ProfileResult = ProfileV2 | DomainError;
 
-/** After a successful decision: the profile as a GET from this client would now see it. */
+/**
+ * After a successful decision: the profile as a GET now sees it, rendered from the state the
+ * decision produced (the same function the read model uses), so a write does not wait for the
+ * projection. A GET catches the read model up before answering, so it sees this write too.
+ */
 export async function profileResult(
   ledger: Ledger,
   appId: string,
@@ -14,6 +18,7 @@ export async function profileResult(
 ): Promise<ProfileResult> {
   if (executed instanceof DomainError) return executed;
   if (!executed.ok) return 'error' in executed ? executed.error : profileNotFound();
-  const view = await ledger.profileAfter(appId, executed.state.profile_id, executed.position);
-  return view ?? profileNotFound();
+  const { state } = executed;
+  if (!state.exists || state.app_id !== appId) return profileNotFound();
+  return renderProfileV2(toReadModel(state), ledger.clock.now().getTime());
 }

@@ -1,3 +1,4 @@
+import { toReadModel } from '../../projections/profile-status/profile-read-model';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { purchaseProfileNotFound } from '../../domain/profile/profile.decide';
@@ -29,12 +30,9 @@ export async function v1ProfileResult(
 ): Promise<ProfileV1Result> {
   if (executed instanceof DomainError) return executed;
   if (!executed.ok) return 'error' in executed ? executed.error : profileNotFound();
-  const runner = ledger.readModels.profileStatusRunner;
-  if (executed.position === null) await runner.catchUpToHead();
-  else await runner.catchUpTo(executed.position);
-  const model = ledger.readModels.profileStatus.findById(appId, executed.state.profile_id);
-  if (!model) return profileNotFound();
-  return renderProfileV1(model, ledger.clock.now().getTime(), { revocations: executed.state.revocations });
+  const { state } = executed;
+  if (!state.exists || state.app_id !== appId) return profileNotFound();
+  return renderProfileV1(toReadModel(state), ledger.clock.now().getTime(), { revocations: state.revocations });
 }
 
 @QueryHandler(ResolveV1ProfileQuery)

@@ -8,6 +8,11 @@ export const normalizeIso = (value: string): Iso => new Date(value).toISOString(
 /** Adapty v2 response style: `2024-12-24T10:50:23+00:00`, fractions only when non-zero. */
 export function formatApiDate(iso: Iso | null | undefined): string | null {
   if (!iso) return null;
+  // Stored instants are toISOString() output: reformat the text, no Date needed (a hot path of GET).
+  if (iso.length === 24 && iso.endsWith('Z')) {
+    const ms = iso.slice(20, 23);
+    return ms === '000' ? `${iso.slice(0, 19)}+00:00` : `${iso.slice(0, 19)}.${ms}000+00:00`;
+  }
   const d = new Date(iso);
   const base = d.toISOString().slice(0, 19);
   const ms = d.getUTCMilliseconds();

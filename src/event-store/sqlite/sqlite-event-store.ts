@@ -80,6 +80,8 @@ export class SqliteEventStore implements EventStore {
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private closed = false;
+  private knownHead: bigint | null = null;
+  private knownVersion = -1;
   private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -103,6 +105,7 @@ export class SqliteEventStore implements EventStore {
       ),
       readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       deleteEvents: db.prepare('DELETE FROM events WHERE stream_id = ?'),
       tombstone: db.prepare(
         'INSERT INTO streams (stream_id, revision, deleted) VALUES (?, -1, 1) ON CONFLICT(stream_id) DO UPDATE SET deleted = 1',
@@ -143,6 +146,9 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;
+    }
+    for (const outcome of outcomes) {
+      if (outcome.ok && this.knownHead !== null && outcome.value.position > this.knownHead) this.knownHead = outcome.value.position;
     }
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
@@ -191,12 +197,21 @@ export class SqliteEventStore implements EventStore {
     return this.stmt.readAll.all(after, options.maxCount).map(toRecorded);
   }
 
+  /**
+   * Every GET asks this, so it is answered from memory while no other connection has committed
+   * (SQLite's data_version says so) — this connection's own appends keep the value current.
+   */
   async headPosition(): Promise<bigint> {
+    const version = this.stmt.dataVersion.get()!;
+    if (this.knownHead !== null && version === this.knownVersion) return this.knownHead;
     const p = this.stmt.head.get()?.p;
-    return p === null || p === undefined ? -1n : BigInt(p);
+    this.knownVersion = version;
+    this.knownHead = p === null || p === undefined ? -1n : BigInt(p);
+    return this.knownHead;
   }
 
   async deleteStream(streamId: string): Promise<void> {
+    this.knownHead = null;
     this.db.transaction(() => {
       this.stmt.deleteEvents.run(streamId);
       this.stmt.tombstone.run(streamId);

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/shared/domain-error';
 import { CONFIG, LedgerConfig } from '../../config/config';
@@ -9,7 +9,7 @@ export interface AuthenticatedRequest extends FastifyRequest {
   appId: string;
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer') as unknown as Buffer;
 
 /**
  * `Authorization: Api-Key <secret>` → the app it belongs to. Keys are compared as digests in

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AccessSource, accessLevelsAt, accessSources, isInGracePeriodAt } from '../../domain/profile/access';
 import { Attributes, Transaction } from '../../domain/profile/profile.events';
 import { ProfileState } from '../../domain/profile/profile.state';
@@ -22,6 +22,34 @@ export interface ProfileReadModel {
   non_subscriptions: Array<{ purchase_id: string; transaction: Transaction }>;
 }
 
+const untilOf = (s: AccessSource): number => (s.until === null ? Infinity : s.until);
+
+/**
+ * Drops sources that can never be the one shown: another source of the same level starts no
+ * later and lasts longer (or as long, and comes first, which wins ties). A profile granted the
+ * same level a thousand times keeps one source, so GET does not grow with such history.
+ */
+export function undominatedSources(sources: AccessSource[]): AccessSource[] {
+  const keep = new Array<boolean>(sources.length).fill(true);
+  const byLevel = new Map<string, number[]>();
+  sources.forEach((s, i) => byLevel.set(s.access_level_id, [...(byLevel.get(s.access_level_id) ?? []), i]));
+  for (const indexes of byLevel.values()) {
+    indexes.sort((a, b) => sources[a].from - sources[b].from || untilOf(sources[b]) - untilOf(sources[a]) || a - b);
+    let best = -1;
+    for (const i of indexes) {
+      if (best !== -1) {
+        const [bu, iu] = [untilOf(sources[best]), untilOf(sources[i])];
+        if (bu > iu || (bu === iu && best < i)) {
+          keep[i] = false;
+          continue;
+        }
+        if (iu > bu || (iu === bu && i < best)) best = i;
+      } else best = i;
+    }
+  }
+  return sources.filter((_, i) => keep[i]);
+}
+
 export function toReadModel(state: ProfileState): ProfileReadModel {
   const subscriptions: ProfileReadModel['subscriptions'] = [];
   const nonSubscriptions: ProfileReadModel['non_subscriptions'] = [];
@@ -43,7 +71,7 @@ export function toReadModel(state: ProfileState): ProfileReadModel {
     total_revenue_usd: state.total_revenue_usd,
     attributes: state.attributes,
     custom_attributes: Object.entries(state.custom_attributes),
-    sources: accessSources(state),
+    sources: undominatedSources(accessSources(state)),
     subscriptions,
     non_subscriptions: nonSubscriptions,
   };
@@ -117,10 +145,7 @@ function nonSubscriptionOut(n: ProfileReadModel['non_subscriptions'][number]) {
 export function renderProfileV2(model: ProfileReadModel, now: number) {
   const accessLevels = accessLevelsAt(model.sources, now).map((s) => accessLevelOut(s, now));
   const customAttributes = model.custom_attributes.map(([key, value]) => ({ key, value }));
-  const segmentHash = createHash('sha256')
-    .update(JSON.stringify([customAttributes, accessLevels.map((a) => a.access_level_id)]))
-    .digest('hex')
-    .slice(0, 16);
+  const segmentHash = hash('sha1', JSON.stringify([model.custom_attributes, accessLevels.map((a) => a.access_level_id)])).slice(0, 16);
   return {
     app_id: model.app_id,
     profile_id: model.profile_id,

@@ -1,42 +1,46 @@
 import type Database from 'better-sqlite3';
-import { PROFILE_EVENT_TYPES, ProfileEvent } from '../../domain/profile/profile.events';
-import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
-import { RecordedEvent } from '../../event-store/event-store.port';
 import { nextExpiryAt } from '../../domain/profile/expiry';
+import { ProfileState } from '../../domain/profile/profile.state';
+import { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { ExpirySchedule } from '../expiry-schedule/expiry-schedule';
+import { ProfileFolds, profileIdOf } from '../profile-folds';
 import { Projection } from '../projection';
 import { ProfileReadModel, toReadModel } from './profile-read-model';
 
-const PROFILE_STREAM = /^profile-(.+)$/;
-
-/** Current status of every profile: its folded state (to evolve) and its read model (to serve). */
+/**
+ * Current status of every profile, as GET serves it. Only the read model is stored (a small
+ * row per profile, found through its rowid); the folded state lives in memory (ProfileFolds).
+ */
 export class ProfileStatusProjection implements Projection {
   readonly name = 'profile_status';
-  private statements?: ReturnType<ProfileStatusProjection['prepare']>;
   readonly expirySchedule = new ExpirySchedule();
+  private readonly folds: ProfileFolds;
+  private statements?: ReturnType<ProfileStatusProjection['statementsFor']>;
+
+  constructor(store: EventStore) {
+    this.folds = new ProfileFolds(store);
+  }
 
   setup(db: Database.Database): void {
     this.expirySchedule.setup(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS profile_status (
-        profile_id       TEXT PRIMARY KEY,
+        id               INTEGER PRIMARY KEY,
+        profile_id       TEXT NOT NULL UNIQUE,
         app_id           TEXT NOT NULL,
         customer_user_id TEXT,
-        state            TEXT NOT NULL,
         view             TEXT NOT NULL
-      ) WITHOUT ROWID;
+      );
       CREATE INDEX IF NOT EXISTS profile_status_customer ON profile_status (app_id, customer_user_id);
     `);
-    this.statements = this.prepare(db);
+    this.statements = this.statementsFor(db);
   }
 
-  private prepare(db: Database.Database) {
+  private statementsFor(db: Database.Database) {
     return {
-      state: db.prepare<[string], { state: string }>('SELECT state FROM profile_status WHERE profile_id = ?'),
       upsert: db.prepare(
-        `INSERT INTO profile_status (profile_id, app_id, customer_user_id, state, view) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(profile_id) DO UPDATE SET app_id = excluded.app_id, customer_user_id = excluded.customer_user_id,
-         state = excluded.state, view = excluded.view`,
+        `INSERT INTO profile_status (profile_id, app_id, customer_user_id, view) VALUES (?, ?, ?, ?)
+         ON CONFLICT(profile_id) DO UPDATE SET app_id = excluded.app_id, customer_user_id = excluded.customer_user_id, view = excluded.view`,
       ),
       remove: db.prepare('DELETE FROM profile_status WHERE profile_id = ?'),
       byId: db.prepare<[string, string], { view: string }>('SELECT view FROM profile_status WHERE profile_id = ? AND app_id = ?'),
@@ -51,38 +55,42 @@ export class ProfileStatusProjection implements Projection {
     return this.statements;
   }
 
+  beforeBatch(events: RecordedEvent[]): Promise<void> {
+    return this.folds.prepare(events);
+  }
+
   apply(_db: Database.Database, events: RecordedEvent[]): void {
-    const touched = new Map<string, ProfileState>();
+    const touched = new Map<string, ProfileState | null>();
     for (const e of events) {
       if (e.type === 'ProfileErased') {
         const id = String(e.data.profile_id);
-        touched.set(id, { ...initialProfileState(), deleted: true });
+        this.folds.forget(id);
+        touched.set(id, null);
         continue;
       }
-      if (!PROFILE_EVENT_TYPES.has(e.type)) continue;
-      const match = PROFILE_STREAM.exec(e.streamId);
-      if (!match) continue;
-      const id = match[1];
-      const state = touched.get(id) ?? this.load(id);
-      touched.set(id, evolve(state, { type: e.type, data: e.data } as unknown as ProfileEvent));
+      const id = profileIdOf(e);
+      if (id === null) continue;
+      touched.set(id, this.folds.fold(id, e).after);
     }
     for (const [id, state] of touched) {
-      if (!state.exists) this.s.remove.run(id);
-      else {
-        this.s.upsert.run(id, state.app_id, state.customer_user_id, JSON.stringify(state), JSON.stringify(toReadModel(state)));
+      if (!state?.exists) {
+        this.s.remove.run(id);
+        this.expirySchedule.set(id, '', null);
+      } else {
+        this.s.upsert.run(id, state.app_id, state.customer_user_id, JSON.stringify(toReadModel(state)));
+        this.expirySchedule.set(id, state.app_id, nextExpiryAt(state));
       }
-      this.expirySchedule.set(id, state.app_id, nextExpiryAt(state));
     }
   }
 
-  private load(profileId: string): ProfileState {
-    const row = this.s.state.get(profileId);
-    return row ? (JSON.parse(row.state) as ProfileState) : initialProfileState();
+  rolledBack(): void {
+    this.folds.clear();
   }
 
   reset(db: Database.Database): void {
     db.exec('DELETE FROM profile_status');
     this.expirySchedule.reset(db);
+    this.folds.clear();
   }
 
   findById(appId: string, profileId: string): ProfileReadModel | null {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { PROFILE_EVENT_TYPES, ProfileEvent } from '../../domain/profile/profile.events';
-import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
+import { ProfileEvent } from '../../domain/profile/profile.events';
+import { ProfileState } from '../../domain/profile/profile.state';
 import { accessLevelsAt, accessSources } from '../../domain/profile/access';
 import { toMs } from '../../domain/shared/time';
 import {
@@ -11,10 +11,10 @@ import {
   WebhookEndpoint,
 } from '../../domain/webhooks/webhook-endpoint';
 import { deterministicUuid, formatWebhookDate, WebhookEvent, webhookEventsFor } from '../../domain/webhooks/webhook-events';
-import { RecordedEvent } from '../../event-store/event-store.port';
+import { EventStore, RecordedEvent } from '../../event-store/event-store.port';
+import { ProfileFolds, profileIdOf } from '../profile-folds';
 import { Projection } from '../projection';
 
-const PROFILE_STREAM = /^profile-(.+)$/;
 const ENDPOINTS_STREAM = /^webhook-endpoints-(.+)$/;
 
 export interface WebhookPayload {
@@ -42,13 +42,20 @@ export class WebhookOutboxProjection implements Projection {
   readonly name = 'webhook_outbox';
   private statements?: ReturnType<WebhookOutboxProjection['prepare']>;
 
+  private readonly folds: ProfileFolds;
+
   /** `enqueue: false` folds state only: a rebuild must not queue again what was already sent. */
-  constructor(private readonly options: { enqueue: boolean } = { enqueue: true }) {}
+  constructor(
+    store: EventStore,
+    private readonly options: { enqueue: boolean } = { enqueue: true },
+  ) {
+    this.folds = new ProfileFolds(store);
+  }
 
   setup(db: Database.Database): void {
     db.exec(`
-      CREATE TABLE IF NOT EXISTS webhook_profiles (
-        profile_id TEXT PRIMARY KEY, state TEXT NOT NULL, sequence INTEGER NOT NULL
+      CREATE TABLE IF NOT EXISTS webhook_sequences (
+        profile_id TEXT PRIMARY KEY, sequence INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS webhook_endpoints (
         id TEXT PRIMARY KEY, app_id TEXT NOT NULL, endpoint TEXT NOT NULL
@@ -82,11 +89,11 @@ export class WebhookOutboxProjection implements Projection {
 
   private prepare(db: Database.Database) {
     return {
-      profile: db.prepare<[string], { state: string; sequence: number }>('SELECT state, sequence FROM webhook_profiles WHERE profile_id = ?'),
-      saveProfile: db.prepare(
-        'INSERT INTO webhook_profiles (profile_id, state, sequence) VALUES (?, ?, ?) ON CONFLICT(profile_id) DO UPDATE SET state = excluded.state, sequence = excluded.sequence',
+      sequence: db.prepare<[string], { sequence: number }>('SELECT sequence FROM webhook_sequences WHERE profile_id = ?'),
+      saveSequence: db.prepare(
+        'INSERT INTO webhook_sequences (profile_id, sequence) VALUES (?, ?) ON CONFLICT(profile_id) DO UPDATE SET sequence = excluded.sequence',
       ),
-      removeProfile: db.prepare('DELETE FROM webhook_profiles WHERE profile_id = ?'),
+      removeSequence: db.prepare('DELETE FROM webhook_sequences WHERE profile_id = ?'),
       endpointsOf: db.prepare<[string], { endpoint: string }>('SELECT endpoint FROM webhook_endpoints WHERE app_id = ?'),
       saveEndpoint: db.prepare(
         'INSERT INTO webhook_endpoints (id, app_id, endpoint) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET endpoint = excluded.endpoint',
@@ -105,8 +112,12 @@ export class WebhookOutboxProjection implements Projection {
     return this.statements;
   }
 
+  beforeBatch(events: RecordedEvent[]): Promise<void> {
+    return this.folds.prepare(events);
+  }
+
   apply(_db: Database.Database, events: RecordedEvent[]): void {
-    const profiles = new Map<string, { state: ProfileState; sequence: number }>();
+    const sequences = new Map<string, { sequence: number; exists: boolean }>();
     const endpointCache = new Map<string, WebhookEndpoint[]>();
     const endpointsOf = (appId: string) => {
       let list = endpointCache.get(appId);
@@ -124,17 +135,17 @@ export class WebhookOutboxProjection implements Projection {
         continue;
       }
       if (e.type === 'ProfileErased') {
-        profiles.set(String(e.data.profile_id), { state: initialProfileState(), sequence: 0 });
+        const id = String(e.data.profile_id);
+        this.folds.forget(id);
+        sequences.set(id, { sequence: 0, exists: false });
         continue;
       }
-      const profileMatch = PROFILE_STREAM.exec(e.streamId);
-      if (!profileMatch || !PROFILE_EVENT_TYPES.has(e.type)) continue;
-      const id = profileMatch[1];
-      const current = profiles.get(id) ?? this.load(id);
+      const id = profileIdOf(e);
+      if (id === null) continue;
+      const { before, after } = this.folds.fold(id, e);
       const event = { type: e.type, data: e.data } as unknown as ProfileEvent;
-      const after = evolve(current.state, event);
-      let sequence = current.sequence;
-      webhookEventsFor(current.state, event, after).forEach((w, index) => {
+      let sequence = sequences.get(id)?.sequence ?? this.s.sequence.get(id)?.sequence ?? 0;
+      webhookEventsFor(before, event, after).forEach((w, index) => {
         sequence += 1;
         if (!this.options.enqueue) return;
         const payload = this.payload(after, w, deterministicUuid(`${e.eventId}:${index}`), sequence);
@@ -155,12 +166,16 @@ export class WebhookOutboxProjection implements Projection {
           );
         }
       });
-      profiles.set(id, { state: after, sequence });
+      sequences.set(id, { sequence, exists: after.exists });
     }
-    for (const [id, { state, sequence }] of profiles) {
-      if (state.exists) this.s.saveProfile.run(id, JSON.stringify(state), sequence);
-      else this.s.removeProfile.run(id);
+    for (const [id, { sequence, exists }] of sequences) {
+      if (exists) this.s.saveSequence.run(id, sequence);
+      else this.s.removeSequence.run(id);
     }
+  }
+
+  rolledBack(): void {
+    this.folds.clear();
   }
 
   private applyEndpointEvent(appId: string, event: EndpointEvent): void {
@@ -169,11 +184,6 @@ export class WebhookOutboxProjection implements Projection {
     const next = evolveEndpoints(row ? { [id]: row } : {}, event)[id];
     if (next) this.s.saveEndpoint.run(id, appId, JSON.stringify(next));
     else this.s.removeEndpoint.run(id);
-  }
-
-  private load(profileId: string): { state: ProfileState; sequence: number } {
-    const row = this.s.profile.get(profileId);
-    return row ? { state: JSON.parse(row.state) as ProfileState, sequence: row.sequence } : { state: initialProfileState(), sequence: 0 };
   }
 
   private payload(state: ProfileState, w: WebhookEvent, profileEventId: string, sequence: number): WebhookPayload {
@@ -205,6 +215,7 @@ export class WebhookOutboxProjection implements Projection {
 
   reset(db: Database.Database): void {
     // Deliveries are kept: their ids are derived from the log, so a rebuild re-enqueues nothing twice.
-    db.exec('DELETE FROM webhook_profiles; DELETE FROM webhook_endpoints;');
+    db.exec('DELETE FROM webhook_sequences; DELETE FROM webhook_endpoints;');
+    this.folds.clear();
   }
 }
