@@ -82,6 +82,9 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private knownHead: bigint | null = null;
   private knownVersion = -1;
+  /** Upper bound of each stream's last revision, valid while data_version is `tailsVersion`. */
+  private readonly tails = new Map<string, number>();
+  private tailsVersion = -1;
   private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -141,6 +144,8 @@ export class SqliteEventStore implements EventStore {
         this.stmt.commit.run();
       } catch (error) {
         if (this.db.inTransaction) this.stmt.rollback.run();
+        // Tails noted during the rolled-back appends never happened.
+        this.tails.clear();
         throw error;
       }
     } catch (error) {
@@ -184,12 +189,32 @@ export class SqliteEventStore implements EventStore {
       position = Number(info.lastInsertRowid);
     }
     this.stmt.upsertStream.run(p.streamId, revision);
+    this.tails.set(p.streamId, revision);
     return { ok: true, value: { nextExpectedRevision: BigInt(revision), position: BigInt(position) } };
   }
 
+  /**
+   * Commands read each stream's tail before deciding (the profile, the catalogue, a reservation),
+   * and most tails are empty. While no other connection has committed (data_version), a stream
+   * whose last revision is known to be below `fromRevision` is answered without a query.
+   */
   async readStream(streamId: string, fromRevision: bigint = 0n, maxCount = -1): Promise<RecordedEvent[]> {
+    this.syncTailCache();
+    const from = Number(fromRevision);
+    const known = this.tails.get(streamId);
+    if (known !== undefined && known < from) return [];
     // SQLite reads LIMIT -1 as no limit.
-    return this.stmt.readStream.all(streamId, Number(fromRevision), maxCount).map(toRecorded);
+    const rows = this.stmt.readStream.all(streamId, from, maxCount);
+    if (maxCount < 0 || rows.length < maxCount) this.tails.set(streamId, rows.length ? rows[rows.length - 1].revision : from - 1);
+    return rows.map(toRecorded);
+  }
+
+  private syncTailCache(): void {
+    const version = this.stmt.dataVersion.get()!;
+    if (version !== this.tailsVersion || this.tails.size > 100_000) {
+      this.tails.clear();
+      this.tailsVersion = version;
+    }
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
@@ -212,6 +237,7 @@ export class SqliteEventStore implements EventStore {
 
   async deleteStream(streamId: string): Promise<void> {
     this.knownHead = null;
+    this.tails.set(streamId, -1);
     this.db.transaction(() => {
       this.stmt.deleteEvents.run(streamId);
       this.stmt.tombstone.run(streamId);
