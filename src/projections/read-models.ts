@@ -5,6 +5,7 @@ import { ProjectionRunner } from './projection-runner';
 import { ProfileStatusProjection } from './profile-status/profile-status.projection';
 import { WebhookOutboxProjection } from './webhook-outbox/webhook-outbox.projection';
 import { OutboxAdmin } from '../webhooks/outbox-admin';
+import { RenderedProfiles } from './profile-status/rendered-profiles';
 
 /**
  * The read models and the runners that keep them in step with the log. Read models can be
@@ -17,6 +18,7 @@ export class ReadModels {
   readonly webhookOutbox: WebhookOutboxProjection;
   readonly webhookOutboxRunner: ProjectionRunner;
   readonly outboxAdmin: OutboxAdmin;
+  readonly renderedProfiles: RenderedProfiles;
   private readonly outboxListeners: Array<() => void> = [];
 
   constructor(store: EventStore, path: string) {
@@ -26,6 +28,8 @@ export class ReadModels {
     this.profileStatusRunner = new ProjectionRunner(store, this.db, this.profileStatus);
     this.webhookOutboxRunner = new ProjectionRunner(store, this.db, this.webhookOutbox);
     this.outboxAdmin = new OutboxAdmin(this.db);
+    this.renderedProfiles = new RenderedProfiles(this.db);
+    this.profileStatus.onChange((id) => this.renderedProfiles.evict(id));
   }
 
   get runners(): ProjectionRunner[] {

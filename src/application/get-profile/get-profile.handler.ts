@@ -1,7 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { profileNotFound } from '../../domain/shared/domain-error';
-import { renderProfileV2 } from '../../projections/profile-status/profile-read-model';
 import { Ledger } from '../shared/ledger';
 import { LEDGER } from '../shared/ledger.token';
 import { ProfileResult } from '../shared/profile-result';
@@ -15,11 +14,15 @@ export class GetProfileHandler implements IQueryHandler<GetProfileQuery, Profile
   async execute({ ref }: GetProfileQuery): Promise<ProfileResult> {
     const { readModels } = this.ledger;
     await readModels.profileStatusRunner.catchUpToHead();
-    const model = ref.profileId
-      ? readModels.profileStatus.findById(ref.appId, ref.profileId)
+    const { profileStatus } = readModels;
+    const now = this.ledger.clock.now().getTime();
+    const profile = ref.profileId
+      ? readModels.renderedProfiles.get(`${ref.appId}\0p\0${ref.profileId}`, now, () => profileStatus.findById(ref.appId, ref.profileId!))
       : ref.customerUserId !== undefined
-        ? readModels.profileStatus.findByCustomerUserId(ref.appId, ref.customerUserId)
+        ? readModels.renderedProfiles.get(`${ref.appId}\0c\0${ref.customerUserId}`, now, () =>
+            profileStatus.findByCustomerUserId(ref.appId, ref.customerUserId!),
+          )
         : null;
-    return model ? renderProfileV2(model, this.ledger.clock.now().getTime()) : profileNotFound();
+    return profile ?? profileNotFound();
   }
 }

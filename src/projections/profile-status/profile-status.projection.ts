@@ -15,6 +15,7 @@ export class ProfileStatusProjection implements Projection {
   readonly name = 'profile_status';
   readonly expirySchedule = new ExpirySchedule();
   private readonly folds: ProfileFolds;
+  private readonly changeListeners: Array<(profileId: string) => void> = [];
   private statements?: ReturnType<ProfileStatusProjection['statementsFor']>;
 
   constructor(store: EventStore) {
@@ -73,6 +74,7 @@ export class ProfileStatusProjection implements Projection {
       touched.set(id, this.folds.fold(id, e).after);
     }
     for (const [id, state] of touched) {
+      this.changeListeners.forEach((l) => l(id));
       if (!state?.exists) {
         this.s.remove.run(id);
         this.expirySchedule.set(id, '', null);
@@ -85,6 +87,11 @@ export class ProfileStatusProjection implements Projection {
 
   rolledBack(): void {
     this.folds.clear();
+  }
+
+  /** Called for every profile whose row this projection rewrites (caches evict it). */
+  onChange(listener: (profileId: string) => void): void {
+    this.changeListeners.push(listener);
   }
 
   reset(db: Database.Database): void {
