@@ -47,7 +47,7 @@ function capByRevocations(state: ProfileState, source: AccessSource, givenSeq: n
   return { ...source, until, expires_at: expires };
 }
 
-function chainSource(chain: Chain): AccessSource | null {
+function chainSourceOf(chain: Chain): AccessSource | null {
   if (!chain.access_level_id) return null;
   const t = chain.current;
   const oneTime = t.purchase_type === 'one_time_purchase';
@@ -88,7 +88,7 @@ function chainSource(chain: Chain): AccessSource | null {
   };
 }
 
-function grantSource(g: Grant): AccessSource {
+function grantSourceOf(g: Grant): AccessSource {
   const start = g.starts_at ?? g.granted_at;
   return {
     access_level_id: g.access_level_id,
@@ -115,7 +115,34 @@ function grantSource(g: Grant): AccessSource {
 }
 
 /** Every source of every access level, with refunds and revocations applied. Sources already ended are kept. */
+/*
+ * States, chains and grants are immutable (evolve builds new objects and shares unchanged
+ * ones), so what is derived from one object can be kept with it: folding a profile with many
+ * grants then costs its new grant, not all of them again. Pure memoisation, no behaviour.
+ */
+const chainSources = new WeakMap<Chain, AccessSource | null>();
+const grantSources = new WeakMap<Grant, AccessSource>();
+const stateSources = new WeakMap<ProfileState, AccessSource[]>();
+
+function chainSource(chain: Chain): AccessSource | null {
+  let s = chainSources.get(chain);
+  if (s === undefined) chainSources.set(chain, (s = chainSourceOf(chain)));
+  return s;
+}
+
+function grantSource(g: Grant): AccessSource {
+  let s = grantSources.get(g);
+  if (s === undefined) grantSources.set(g, (s = grantSourceOf(g)));
+  return s;
+}
+
 export function accessSources(state: ProfileState): AccessSource[] {
+  let sources = stateSources.get(state);
+  if (sources === undefined) stateSources.set(state, (sources = computeAccessSources(state)));
+  return sources;
+}
+
+function computeAccessSources(state: ProfileState): AccessSource[] {
   const sources: AccessSource[] = [];
   for (const chain of Object.values(state.chains)) {
     const s = chainSource(chain);
