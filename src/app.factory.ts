@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -58,6 +58,20 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
   };
 }
 
+/**
+ * Clients (curl with a shared header list, SDKs) send `content-type: application/json` with
+ * an empty body on GET and DELETE. That is no body, not malformed JSON; anything else still
+ * goes through Fastify's own JSON parser (prototype-poisoning checks included).
+ */
+function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
+}
+
 export async function createLedger(config: LedgerConfig, clock: Clock = systemClock): Promise<Ledger> {
   const store = await createEventStore(config);
   const readModels = new ReadModels(store, config.projectionsPath);
@@ -86,5 +100,7 @@ export async function createApp(config: LedgerConfig, clock: Clock = systemClock
   });
   app.enableShutdownHooks();
   await app.init();
+  // After init: Nest registers its own JSON parser there, which this one replaces.
+  acceptEmptyJsonBodies(app.getHttpAdapter().getInstance());
   return app;
 }
