@@ -11,6 +11,7 @@ import { endpointsStreamId } from './domain/webhooks/webhook-endpoint';
 import { createEventStore } from './event-store/event-store.factory';
 import { ReadModels } from './projections/read-models';
 import { DeliveryWorker } from './webhooks/delivery-worker';
+import { DELIVERY_TIMEOUT_MS } from './webhooks/webhook-sender';
 import { DomainError } from './domain/shared/domain-error';
 import { envelopeOf } from './http/errors/error-envelope';
 
@@ -30,7 +31,7 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
   const worker = new DeliveryWorker(
     readModels.db,
     ledger.clock,
-    { retrySchedule: config.webhookRetrySchedule, pollMs: config.webhookPollMs, perEndpointConcurrency: 32, batch: 500, leaseMs: 30_000 },
+    { retrySchedule: config.webhookRetrySchedule, pollMs: config.webhookPollMs, perEndpointConcurrency: 32, batch: 500, leaseMs: DELIVERY_TIMEOUT_MS + 5_000 },
     (appId, endpointId) => {
       // 410 Gone: the subscriber asks us to stop; the endpoint is disabled through its stream, like any change.
       ledger.endpoints
