@@ -284,4 +284,37 @@ async function compare(specs, { seconds, rounds, warmup, connections, onRun, bef
   });
 }
 
-module.exports = { cpuSecondsOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare };
+/**
+ * Environment of a ledger child (dist/main.js): the parent's, minus settings that would change
+ * what is measured, plus the store, one app key, the port and FULL durability; then the
+ * experiment's BENCH_SERVER_ENV ('K=V,K2=V2', `{tmp}` = `tmp`) on top.
+ */
+function ledgerEnv({ dbPath, secret, port, tmp, extra = process.env.BENCH_SERVER_ENV }) {
+  const env = { ...process.env };
+  for (const k of ['SQLITE_SYNCHRONOUS', 'PROJECTIONS_PATH', 'DATA_DIR', 'LOG_REQUESTS', 'BODY_LIMIT_BYTES']) delete env[k];
+  Object.assign(env, {
+    EVENT_STORE_URL: `sqlite:${dbPath}`,
+    API_KEYS: `bench:${secret}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SQLITE_SYNCHRONOUS: 'FULL', // the default, stated so the durable-write figures are what they say
+    BENCH_PARENT_PID: String(process.pid),
+  });
+  for (const pair of (extra || '').split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    env[pair.slice(0, at).trim()] = pair.slice(at + 1).replace(/\{tmp\}/g, tmp);
+  }
+  return env;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision (comparable across processes on one machine). */
+const wallMs = () => performance.timeOrigin + performance.now();
+
+/** Nearest-rank percentile of an array of numbers (sorted here). */
+function percentile(values, p) {
+  if (!values.length) return null;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+module.exports = { cpuSecondsOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare, ledgerEnv, wallMs, percentile };

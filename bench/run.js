@@ -1,7 +1,8 @@
 'use strict';
 // `npm run bench`: starts the real ledger (dist/main.js, embedded SQLite, FULL durability) and a
-// bare Fastify baseline as child processes, seeds profiles over HTTP, measures with autocannon,
-// prints a table (plus a Markdown one) and writes bench/results.json. Children and the temp dir
+// bare Fastify baseline as child processes, seeds profiles over HTTP, measures with autocannon;
+// then webhook delivery (throughput, lag, exactly-once) and the rebuild rate over a seeded log;
+// prints tables (plus Markdown ones) and writes bench/results.json. Children and the temp dir
 // are removed at the end, also on failure or Ctrl-C.
 //
 // Environment (all optional):
@@ -12,20 +13,48 @@
 //   BENCH_PROFILES=1000      profiles seeded before the first measurements
 //   BENCH_SCALE_PROFILES=10000  profiles added for the "GET vs store size" check (0 = skip)
 //   BENCH_HISTORY=2000       extra events on the long-history profiles
-//   BENCH_SCALE_BUDGET=45    at most this many seconds for seeding the extra profiles (fewer are used if it runs out)
-//   BENCH_HISTORY_BUDGET=45  at most this many seconds for building the long histories (likewise)
+//   BENCH_SCALE_BUDGET=40    at most this many seconds for seeding the extra profiles (fewer are used if it runs out)
+//   BENCH_HISTORY_BUDGET=40  at most this many seconds for building the long histories (likewise)
 //   BENCH_SEED_CONCURRENCY=16
-//   BENCH_PROFILE=1          also CPU-profile the server during each measured window
-//                            (bench/profiles/*.cpuprofile + a summary; figures are then perturbed)
+//   BENCH_LIGHT_CONNECTIONS=4  also measure GET latency at this many connections (0 = skip)
+//   BENCH_PROFILE=1          also CPU-profile the server during each measured window, and the webhook
+//                            ledger while it drains (bench/profiles/*.cpuprofile + a summary; figures are then perturbed)
 //   BENCH_STRICT=1           exit 1 when a target or check fails
+//   BENCH_SERVER_ENV='K=V,K2=V2'  extra server environment for experiments ({tmp} = the temp dir), e.g.
+//                            PROJECTIONS_PATH={tmp}/projections.sqlite or SQLITE_SYNCHRONOUS=NORMAL;
+//                            results.json records it, and the figures then are not the default configuration
 //   BENCH_KEEP_TMP=1         keep the temp dir (database) for inspection instead of removing it
+//   BENCH_MAIN=0             skip sections 1-4 (GET / grants vs bare Fastify, store size, history, durability)
+//
+// 5. Webhook delivery (bench/webhooks.js; its own ledger and a loopback receiver child):
+//   BENCH_WEBHOOKS=0         skip
+//   BENCH_WEBHOOK_DELIVERIES=10000  backlog for the throughput figure (one grant = one delivery)
+//   BENCH_WEBHOOK_ENQUEUE=store     store: appended at once through SqliteEventStore (a second process);
+//                                   http: POST grants, BENCH_CONNECTIONS at a time (bounded by the grant rate)
+//   BENCH_WEBHOOK_WRITE_BUDGET=30   http enqueue: at most this many seconds of writes
+//   BENCH_WEBHOOK_LAG_RATE=200      grants/s for the lag figure (open loop, one per profile)
+//   BENCH_WEBHOOK_LAG_SECONDS=10    ... for this long (0 = skip the lag figure)
+//   BENCH_WEBHOOK_TIMEOUT=60        at most this many seconds waiting for a phase's deliveries
+// 6. Rebuild rate (bench/rebuild.js; the store is seeded straight into SQLite, not over HTTP):
+//   BENCH_REBUILD=0 or BENCH_REBUILD_EVENTS=0   skip
+//   BENCH_REBUILD_EVENTS=1000000    events in the seeded log
+//   BENCH_REBUILD_PROFILES=events/50  profiles they are spread over (20000 for 1M)
+//   BENCH_REBUILD_PAGE=20000        page size of the raw readAll
+//   BENCH_REBUILD_READ_BUDGET=10    at most this many seconds of raw reading (rate of the part read)
+//   BENCH_REBUILD_BUDGET=40         at most this many seconds of `ledger rebuild` runs (past it the rate is
+//                                   extrapolated from the share done, marked ~)
+//   BENCH_REBUILD_PROFILE=1         CPU-profile the rebuild (bench/profiles/rebuild.cpuprofile + summary); no
+//                                   budget then (the profile is written at exit): use e.g. BENCH_REBUILD_EVENTS=100000
+//   BENCH_REBUILD_STORE=<file>      reuse a seeded store of the same size from <file> (copied), or save one there
 
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execSync } = require('node:child_process');
-const { Child, Client, freePort, pool, waitForHttp, compare } = require('./lib');
+const { Child, Client, freePort, pool, waitForHttp, compare, ledgerEnv } = require('./lib');
+const { runWebhooks, webhookConfig, TARGETS: WEBHOOK_TARGETS } = require('./webhooks');
+const { runRebuild, rebuildConfig, TARGETS: REBUILD_TARGETS } = require('./rebuild');
 
 const ROOT = path.resolve(__dirname, '..');
 const env = process.env;
@@ -38,12 +67,16 @@ const CFG = {
   profiles: num('BENCH_PROFILES', 1000),
   scaleProfiles: num('BENCH_SCALE_PROFILES', 10000),
   history: num('BENCH_HISTORY', 2000),
-  scaleBudget: num('BENCH_SCALE_BUDGET', 45),
-  historyBudget: num('BENCH_HISTORY_BUDGET', 45),
+  scaleBudget: num('BENCH_SCALE_BUDGET', 40),
+  historyBudget: num('BENCH_HISTORY_BUDGET', 40),
   seedConcurrency: num('BENCH_SEED_CONCURRENCY', 16),
+  lightConnections: num('BENCH_LIGHT_CONNECTIONS', 4),
   profile: env.BENCH_PROFILE === '1',
   strict: env.BENCH_STRICT === '1',
+  main: env.BENCH_MAIN !== '0',
 };
+const WEBHOOK_CFG = webhookConfig(env);
+const REBUILD_CFG = rebuildConfig(env);
 
 const TARGETS = {
   getVsBare: 0.6,
@@ -62,6 +95,8 @@ const PRODUCT = 'bench_monthly';
 const t0 = Date.now();
 const log = (msg) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '-' : Number(n).toFixed(d));
+// autocannon's latency histogram counts whole milliseconds: 0 means under 1 ms.
+const ms = (n) => (n === 0 ? '<1' : fmt(n, 1));
 
 const state = { tmp: null, children: [], clients: [], cleaned: false };
 
@@ -144,25 +179,65 @@ function gitCommit() {
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
   state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-bench-'));
+  log(`config: ${JSON.stringify(CFG)}; node ${process.version}, ${os.cpus().length} cpus; temp dir ${state.tmp}`);
+  log(`webhooks: ${JSON.stringify(WEBHOOK_CFG)}; rebuild: ${JSON.stringify(REBUILD_CFG)}`);
+  const diagnostics = []; // BENCH_PROFILE=1 / BENCH_REBUILD_PROFILE=1: { phase, file, wallMs, sql, ledgerRequests }
+  const results = {};
+  if (CFG.main) Object.assign(results, await httpSection(diagnostics));
+  if (WEBHOOK_CFG.enabled) {
+    log(`5. webhook delivery: throughput (${WEBHOOK_CFG.deliveries} enqueued via ${WEBHOOK_CFG.enqueue}) and lag (${WEBHOOK_CFG.lagRate} grants/s for ${WEBHOOK_CFG.lagSeconds} s)`);
+    results.webhooks = await runWebhooks({
+      tmp: state.tmp,
+      log,
+      children: state.children,
+      clients: state.clients,
+      cfg: WEBHOOK_CFG,
+      diagnostics,
+      profile: CFG.profile,
+    });
+  }
+  if (REBUILD_CFG.enabled) {
+    log(`6. rebuild rate over ${REBUILD_CFG.events} events`);
+    results.rebuild = await runRebuild({ tmp: state.tmp, log, children: state.children, cfg: REBUILD_CFG, diagnostics });
+  }
+
+  if (diagnostics.length) {
+    const { summarise } = require('./profile-summary');
+    for (const d of diagnostics) {
+      process.stdout.write(`\n${summarise(d.file, 18)}\n`);
+      if (!d.sql.length) continue;
+      const n = Math.max(1, d.ledgerRequests);
+      const unit = d.unit || 'ledger request';
+      const sqlMs = d.sql.reduce((a, x) => a + x.ms, 0);
+      const lines = [`  SQL on the event loop during ${d.phase} (${fmt(d.wallMs / 1000, 1)} s window, ${d.ledgerRequests} ${d.units || `${unit}s`}): ` +
+        `${fmt(sqlMs)} ms in all = ${fmt((1000 * sqlMs) / n)} us per ${unit}`];
+      for (const x of d.sql.sort((a, b) => b.ms - a.ms).slice(0, 14)) {
+        lines.push(`    ${fmt((1000 * x.ms) / n).padStart(6)} us/${d.unit ? 'unit' : 'req'}  ${fmt(x.calls).padStart(7)} calls  ${fmt((1000 * x.ms) / x.calls, 1).padStart(8)} us/call  ${x.key}`);
+      }
+      const commits = d.sql.find((x) => x.key.startsWith('events(FULL) run COMMIT'));
+      const inserts = d.sql.find((x) => x.key.startsWith('events(FULL) run INSERT INTO events'));
+      if (commits && inserts) {
+        lines.push(`    event store: ${commits.calls} commits, ${fmt(inserts.calls / commits.calls, 1)} events per commit (group commit), ` +
+          `${fmt(commits.ms / commits.calls, 2)} ms per commit (fsync, event loop blocked ${fmt((100 * commits.ms) / d.wallMs, 1)}% of the window)`);
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    results.diagnostics = diagnostics.map((d) => ({ ...d, file: path.relative(ROOT, d.file), sql: d.sql.sort((a, b) => b.ms - a.ms) }));
+  }
+  return report(results, { commit: gitCommit() });
+}
+
+/** Sections 1-4: GET / grants vs bare Fastify, store size, history length, durability (BENCH_MAIN=0 skips). */
+async function httpSection(diagnostics) {
   const secret = `bench_${randomBytes(24).toString('base64url')}`;
   const dbPath = path.join(state.tmp, 'ledger.sqlite');
   const profileDir = path.join(__dirname, 'profiles');
   if (CFG.profile) fs.mkdirSync(profileDir, { recursive: true });
 
-  log(`config: ${JSON.stringify(CFG)}; node ${process.version}, ${os.cpus().length} cpus; temp dir ${state.tmp}`);
-
   // ---- 1. the real server ----
   const port = await freePort();
-  const serverEnv = { ...process.env };
-  for (const k of ['SQLITE_SYNCHRONOUS', 'PROJECTIONS_PATH', 'DATA_DIR', 'LOG_REQUESTS', 'BODY_LIMIT_BYTES']) delete serverEnv[k];
-  Object.assign(serverEnv, {
-    EVENT_STORE_URL: `sqlite:${dbPath}`,
-    API_KEYS: `bench:${secret}`,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    SQLITE_SYNCHRONOUS: 'FULL', // the default, stated so the durable-grant figures are what they say
-    BENCH_PARENT_PID: String(process.pid),
-  });
+  const serverEnv = ledgerEnv({ dbPath, secret, port, tmp: state.tmp });
+  if (env.BENCH_SERVER_ENV) log(`experiment: extra server environment ${env.BENCH_SERVER_ENV}`);
   const watch = ['-r', path.join(__dirname, 'parent-watch.js')];
   const serverArgs = [...watch, ...(CFG.profile ? ['-r', path.join(__dirname, 'cpu-prof-preload.js')] : []), 'dist/main.js'];
   const server = new Child('ledger', serverArgs, {
@@ -179,7 +254,6 @@ async function main() {
   log(`ledger up on ${base} (pid ${server.pid})`);
 
   let phaseNo = 0;
-  const diagnostics = []; // BENCH_PROFILE=1: { phase, file, wallMs, sql }
   const profiled = (phase) =>
     CFG.profile
       ? {
@@ -201,24 +275,25 @@ async function main() {
         }
       : {};
   // Runs a comparison; in profile mode notes how many ledger requests its measured window held.
-  const run = async (phase, specs) => {
-    const res = await compare(specs, opts(phase));
+  const run = async (phase, specs, overrides) => {
+    const res = await compare(specs, opts(phase, overrides));
     const d = diagnostics.find((x) => x.phase === phase);
     if (d) d.ledgerRequests = res.filter((r, i) => specs[i].pid === server.pid).reduce((a, r) => a + r.total, 0);
     return res;
   };
   const onRun = (spec, r, label) =>
     log(
-      `  ${spec.name.padEnd(28)} ${label.padEnd(11)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms` +
+      `  ${spec.name.padEnd(28)} ${label.padEnd(11)} ${fmt(r.rps).padStart(7)} req/s  p50 ${ms(r.p50)} ms  p99 ${ms(r.p99)} ms` +
         (r.non2xx || r.errors || r.timeouts ? `  non2xx=${r.non2xx} errors=${r.errors} timeouts=${r.timeouts}` : ''),
     );
-  const opts = (phase) => ({
+  const opts = (phase, overrides = {}) => ({
     seconds: CFG.seconds,
     rounds: CFG.rounds,
     warmup: CFG.warmup,
     connections: CFG.connections,
     onRun,
     ...profiled(phase),
+    ...overrides,
   });
 
   // ---- 2. seed ----
@@ -264,6 +339,18 @@ async function main() {
   log(`4a. GET profile (random of ${CFG.profiles}) vs bare, ${CFG.connections} connections`);
   const [getLedger, getBare] = await run('get', [getSpec(`ledger GET (${CFG.profiles} profiles)`, CFG.profiles), bareGet]);
   results.get = { ledger: getLedger, bare: getBare, ratio: getLedger.rps / getBare.rps };
+
+  // Latency at light load, for reference: at 32 closed-loop connections p99 is mostly queueing.
+  if (CFG.lightConnections > 0) {
+    log(`4a'. GET at ${CFG.lightConnections} connections (latency at light load; half the duration)`);
+    const light = { connections: CFG.lightConnections, seconds: CFG.seconds / 2, warmup: Math.min(1, CFG.warmup) };
+    const [lightLedger, lightBare] = await run(
+      'get-light',
+      [getSpec(`ledger GET, ${CFG.lightConnections} connections`, CFG.profiles), { ...bareGet, name: `bare GET, ${CFG.lightConnections} connections` }],
+      light,
+    );
+    results.getLight = { connections: CFG.lightConnections, ledger: lightLedger, bare: lightBare, ratio: lightLedger.rps / lightBare.rps };
+  }
 
   // ---- 4c (part 2). GET with 1,000 profiles vs after seeding more ----
   if (CFG.scaleProfiles > 0) {
@@ -378,35 +465,58 @@ async function main() {
       `(${allEvents} events in all; up to ${inFlightBound} more than answered may have been in flight when a run stopped)`,
   );
 
-  if (diagnostics.length) {
-    const { summarise } = require('./profile-summary');
-    for (const d of diagnostics) {
-      process.stdout.write(`\n${summarise(d.file, 18)}\n`);
-      if (!d.sql.length) continue;
-      const n = Math.max(1, d.ledgerRequests);
-      const sqlMs = d.sql.reduce((a, x) => a + x.ms, 0);
-      const lines = [`  SQL on the event loop during ${d.phase} (${fmt(d.wallMs / 1000, 1)} s window, ${d.ledgerRequests} ledger requests): ` +
-        `${fmt(sqlMs)} ms in all = ${fmt((1000 * sqlMs) / n)} us per ledger request`];
-      for (const x of d.sql.sort((a, b) => b.ms - a.ms).slice(0, 14)) {
-        lines.push(`    ${fmt((1000 * x.ms) / n).padStart(6)} us/req  ${fmt(x.calls).padStart(7)} calls  ${fmt((1000 * x.ms) / x.calls, 1).padStart(8)} us/call  ${x.key}`);
-      }
-      const commits = d.sql.find((x) => x.key.startsWith('events(FULL) run COMMIT'));
-      const inserts = d.sql.find((x) => x.key.startsWith('events(FULL) run INSERT INTO events'));
-      if (commits && inserts) {
-        lines.push(`    event store: ${commits.calls} commits, ${fmt(inserts.calls / commits.calls, 1)} events per commit (group commit), ` +
-          `${fmt(commits.ms / commits.calls, 2)} ms per commit (fsync, event loop blocked ${fmt((100 * commits.ms) / d.wallMs, 1)}% of the window)`);
-      }
-      process.stdout.write(lines.join('\n') + '\n');
-    }
-  }
-
-  if (diagnostics.length) {
-    results.diagnostics = diagnostics.map((d) => ({ ...d, file: path.relative(ROOT, d.file), sql: d.sql.sort((a, b) => b.ms - a.ms) }));
-  }
-  return report(results, { commit: gitCommit() });
+  return results;
 }
 
 function report(results, meta) {
+  const targets = [];
+  const checks = [];
+  const out = [''];
+  const md = [];
+  if (results.get) reportHttp(results, targets, checks, out, md);
+  const { lines: sectionLines, md: sectionMd } = reportSections(results, targets, checks);
+  out.push(...sectionLines);
+  out.push('');
+  out.push('Targets and checks:');
+  for (const t of [...targets, ...checks]) out.push(`  [${t.pass ? 'PASS' : 'FAIL'}] ${t.name}: ${t.display} (target ${t.target})`);
+  out.push('');
+  out.push(`Markdown (node ${process.version}, ${os.cpus().length} cores, ${meta.commit ? `commit ${meta.commit}, ` : ''}SQLite synchronous=FULL):`);
+  const markdown = [md, sectionMd].filter((t) => t.length).map((t) => t.join('\n')).join('\n\n');
+  out.push('');
+  out.push(markdown);
+  process.stdout.write(out.join('\n') + '\n');
+
+  const allPass = [...targets, ...checks].every((t) => t.pass);
+  const json = {
+    meta: {
+      date: new Date().toISOString(),
+      commit: meta.commit,
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0] && os.cpus()[0].model,
+      config: { ...CFG, webhooks: WEBHOOK_CFG, rebuild: REBUILD_CFG },
+      serverEnv: env.BENCH_SERVER_ENV || null,
+      durability: 'SQLITE_SYNCHRONOUS=FULL (WAL); a grant is answered after its commit',
+      method:
+        'autocannon in the harness process; targets interleaved in rounds (order reversed each round); req/s = completed / measured s; p50 = mean of rounds; p99 = worst round. ' +
+        'Webhooks: own ledger + loopback receiver child; throughput = deliveries / (last - first arrival) of a backlog enqueued at once; lag = arrival - grant 2xx (same wall clock). ' +
+        'Rebuild: store seeded directly (not timed), raw readAll in a fresh process, `ledger rebuild` wall clock (events/s = log events / s).',
+      elapsedSeconds: (Date.now() - t0) / 1000,
+    },
+    targets: targets.map(({ display, ...t }) => ({ ...t, display })),
+    checks: checks.map(({ display, ...t }) => ({ ...t, display })),
+    pass: allPass,
+    targetsPass: targets.every((t) => t.pass),
+    results,
+    markdown,
+  };
+  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(json, null, 2) + '\n');
+  log(`wrote bench/results.json (${allPass ? 'all targets and checks pass' : 'some targets or checks FAIL'})`);
+  return allPass;
+}
+
+/** Sections 1-4 (HTTP GET / grants vs bare Fastify): table, targets, checks, Markdown rows. */
+function reportHttp(results, targets, checks, out, md) {
   const all = [
     results.get.ledger,
     results.get.bare,
@@ -416,14 +526,15 @@ function report(results, meta) {
     results.history.grants,
     results.history.renewals,
     ...(results.scale ? [results.scale.after.ledger, results.scale.after.bare] : []),
+    ...(results.getLight ? [results.getLight.ledger, results.getLight.bare] : []),
   ];
   const bad = all.filter((r) => r.non2xx || r.errors || r.timeouts || (r.warmup && (r.warmup.non2xx || r.warmup.errors)));
-  const targets = [
+  targets.push(
     {
       name: 'GET profile req/s vs bare Fastify',
       target: `>= ${TARGETS.getVsBare}x`,
       value: results.get.ratio,
-      display: `${fmt(results.get.ratio, 2)}x`,
+      display: `${fmt(results.get.ratio, 2)}x (server CPU per request: ledger ${fmt(results.get.ledger.serverCpuUsPerReq)} us, bare ${fmt(results.get.bare.serverCpuUsPerReq)} us)`,
       pass: results.get.ratio >= TARGETS.getVsBare,
     },
     {
@@ -437,11 +548,12 @@ function report(results, meta) {
       name: 'Durable grants req/s vs bare Fastify',
       target: `>= ${TARGETS.grantsVsBare}x`,
       value: results.grants.ratio,
-      display: `${fmt(results.grants.ratio, 2)}x`,
+      display: `${fmt(results.grants.ratio, 2)}x (server CPU per request: grant ${fmt(results.grants.ledger.serverCpuUsPerReq)} us, bare GET ${fmt(results.grants.bare.serverCpuUsPerReq)} us)`,
       pass: results.grants.ratio >= TARGETS.grantsVsBare,
     },
-  ];
-  const checks = [
+  );
+  const [getTarget, p99Target, grantTarget] = targets.slice(-3);
+  checks.push(
     {
       name: 'every response 2xx (non2xx, errors, timeouts = 0)',
       target: '0',
@@ -470,7 +582,7 @@ function report(results, meta) {
       display: `${fmt(results.history.renewals.ratio, 2)}x`,
       pass: results.history.renewals.ratio >= TARGETS.historyRatio,
     },
-  ];
+  );
   if (results.scale) {
     checks.push({
       name: `GET req/s, ${results.scale.profilesAfter} vs ${results.scale.profilesBefore} profiles (each vs its bare run)`,
@@ -484,6 +596,7 @@ function report(results, meta) {
   const rows = [
     [results.get.ledger, results.get.bare],
     [results.get.bare, null],
+    ...(results.getLight ? [[results.getLight.ledger, results.getLight.bare], [results.getLight.bare, null]] : []),
     [results.grants.ledger, results.grants.bare],
     [results.grants.bare, null],
     ...(results.scale ? [[results.scale.after.ledger, results.scale.after.bare], [results.scale.after.bare, null]] : []),
@@ -493,15 +606,13 @@ function report(results, meta) {
   ];
   const ratioCell = (r, bare, ref) => (bare ? `${fmt(r.rps / bare.rps, 2)}x bare` : ref ? `${fmt(r.rps / ref.rps, 2)}x 1-event` : '');
 
-  const out = [];
-  out.push('');
   out.push(`Results (${CFG.connections} connections, ${CFG.seconds} s per target in ${CFG.rounds} interleaved rounds, warm-up ${CFG.warmup} s; p99 = worst round)`);
   const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'bytes/resp', 'ratio', 'rounds req/s', 'srv CPU us/req', 'srv CPU', 'load-gen CPU'];
   const table = rows.map(([r, bare, ref]) => [
     r.name,
     fmt(r.rps),
-    fmt(r.p50, 1),
-    fmt(r.p99, 1),
+    ms(r.p50),
+    ms(r.p99),
     fmt(r.bytesPerResponse),
     ratioCell(r, bare, ref),
     r.roundsRps.join(' / '),
@@ -509,14 +620,13 @@ function report(results, meta) {
     r.serverCpuUtil === null ? '-' : `${fmt(100 * r.serverCpuUtil)}%`,
     `${fmt(100 * r.clientCpuUtil)}%`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  out.push(line(header));
-  out.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of table) out.push(line(row));
+  out.push(...textTable(header, table));
   out.push('srv CPU us/req = CPU time of the server process (all threads) per completed request; waiting on fsync is not CPU.');
   out.push(`srv CPU near 100% = the server's event loop is saturated; load-gen CPU = autocannon in this process (near 100% = the client is the limit).`);
   out.push(`At ${CFG.connections} closed-loop connections mean latency = ${CFG.connections} / req/s (Little's law): p99 <= ${TARGETS.getP99Ms} ms needs well over ${fmt(CFG.connections / (TARGETS.getP99Ms / 1000))} req/s.`);
+  if (results.getLight) {
+    out.push(`GET at ${results.getLight.connections} connections: ledger p99 ${ms(results.getLight.ledger.p99)} ms, bare p99 ${ms(results.getLight.bare.p99)} ms (reference for the p99 target).`);
+  }
   out.push('');
   out.push(`Seeding: ${results.seeding.profiles} profiles, ${fmt(results.seeding.writesPerSecond)} writes/s` +
     (results.scale ? `; +${results.scale.seeding.profiles} profiles at ${fmt(results.scale.seeding.writesPerSecond)} writes/s` : '') +
@@ -527,51 +637,123 @@ function report(results, meta) {
     `${h.renewals.events} renewals, ${fmt(h.renewals.build.first100AvgMs, 1)} -> ${fmt(h.renewals.build.last100AvgMs, 1)} ms`);
   out.push(`GET server CPU grows with history: +${fmt(h.grants.cpuUsPerEvent, 2)} us per grant event, +${fmt(h.renewals.cpuUsPerEvent, 2)} us per renewal event ` +
     `(1-event profile: ${fmt(h.fresh.serverCpuUsPerReq)} us/req)`);
-  out.push('');
-  out.push('Targets and checks:');
-  for (const t of [...targets, ...checks]) out.push(`  [${t.pass ? 'PASS' : 'FAIL'}] ${t.name}: ${t.display} (target ${t.target})`);
 
-  const md = [];
   md.push(`| Scenario (${CFG.connections} connections) | req/s | p50 ms | p99 ms | vs bare Fastify | Target | Result |`);
   md.push('|---|---:|---:|---:|---:|---|---|');
   const mdRow = (r, ratio, target, pass) =>
-    md.push(`| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${ratio} | ${target} | ${pass === undefined ? '' : pass ? 'pass' : '**fail**'} |`);
+    md.push(`| ${r.name} | ${fmt(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ratio} | ${target} | ${pass === undefined ? '' : pass ? 'pass' : '**fail**'} |`);
   mdRow(results.get.bare, '1.00x', 'baseline');
-  mdRow(results.get.ledger, `${fmt(results.get.ratio, 2)}x`, `>= ${TARGETS.getVsBare}x, p99 <= ${TARGETS.getP99Ms} ms`, targets[0].pass && targets[1].pass);
-  mdRow(results.grants.ledger, `${fmt(results.grants.ratio, 2)}x`, `>= ${TARGETS.grantsVsBare}x`, targets[2].pass);
+  mdRow(results.get.ledger, `${fmt(results.get.ratio, 2)}x`, `>= ${TARGETS.getVsBare}x, p99 <= ${TARGETS.getP99Ms} ms`, getTarget.pass && p99Target.pass);
+  if (results.getLight) {
+    mdRow(results.getLight.bare, '1.00x', 'baseline (light load)');
+    mdRow(results.getLight.ledger, `${fmt(results.getLight.ratio, 2)}x`, 'reference: latency at light load');
+  }
+  mdRow(results.grants.ledger, `${fmt(results.grants.ratio, 2)}x`, `>= ${TARGETS.grantsVsBare}x`, grantTarget.pass);
   if (results.scale) mdRow(results.scale.after.ledger, `${fmt(results.scale.after.ratio, 2)}x`, `~ ${fmt(results.get.ratio, 2)}x (as with ${results.scale.profilesBefore})`, results.scale.ratio >= TARGETS.scaleRatio);
   mdRow(results.history.fresh, '', 'reference');
   mdRow(results.history.grants, `${fmt(results.history.grants.ratio, 2)}x of 1-event`, '~1x of 1-event', results.history.grants.ratio >= TARGETS.historyRatio);
   mdRow(results.history.renewals, `${fmt(results.history.renewals.ratio, 2)}x of 1-event`, '~1x of 1-event', results.history.renewals.ratio >= TARGETS.historyRatio);
-  out.push('');
-  out.push(`Markdown (node ${process.version}, ${os.cpus().length} cores, ${meta.commit ? `commit ${meta.commit}, ` : ''}SQLite synchronous=FULL):`);
-  out.push('');
-  out.push(...md);
-  process.stdout.write(out.join('\n') + '\n');
+}
 
-  const allPass = [...targets, ...checks].every((t) => t.pass);
-  const json = {
-    meta: {
-      date: new Date().toISOString(),
-      commit: meta.commit,
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0] && os.cpus()[0].model,
-      config: CFG,
-      durability: 'SQLITE_SYNCHRONOUS=FULL (WAL); a grant is answered after its commit',
-      method: 'autocannon in the harness process; targets interleaved in rounds (order reversed each round); req/s = completed / measured s; p50 = mean of rounds; p99 = worst round',
-      elapsedSeconds: (Date.now() - t0) / 1000,
-    },
-    targets: targets.map(({ display, ...t }) => ({ ...t, display })),
-    checks: checks.map(({ display, ...t }) => ({ ...t, display })),
-    pass: allPass,
-    targetsPass: targets.every((t) => t.pass),
-    results,
-    markdown: md.join('\n'),
-  };
-  fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(json, null, 2) + '\n');
-  log(`wrote bench/results.json (${allPass ? 'all targets and checks pass' : 'some targets or checks FAIL'})`);
-  return allPass;
+function textTable(header, table) {
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.map(line)];
+}
+
+const int = (n) => (n === null || n === undefined || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US'));
+
+/** Sections 5-6 (webhook delivery, rebuild rate): their own table, targets, checks and Markdown table. */
+function reportSections(results, targets, checks) {
+  const rows = []; // [scenario, figure, target, pass|undefined, detail]
+  const w = results.webhooks;
+  if (w) {
+    const tp = w.throughput;
+    const tpPass = tp.receiverRate !== null && tp.receiverRate >= WEBHOOK_TARGETS.deliveriesPerSecond && !tp.timedOut;
+    const tpName = `Webhook deliveries/s at the receiver (${int(tp.expected)} enqueued at once, ${tp.enqueue})`;
+    targets.push({
+      name: tpName,
+      target: `>= ${int(WEBHOOK_TARGETS.deliveriesPerSecond)}/s`,
+      value: tp.receiverRate,
+      display: `${int(tp.receiverRate)}/s first->last arrival (${tp.received}/${tp.expected} in ${fmt(tp.firstToLastSeconds, 2)} s${tp.timedOut ? ', TIMED OUT' : ''}); end-to-end drain ${int(tp.drainRate)}/s`,
+      pass: tpPass,
+    });
+    rows.push([tpName, `${int(tp.receiverRate)}/s`, `>= ${int(WEBHOOK_TARGETS.deliveriesPerSecond)}/s`, tpPass,
+      `${tp.received}/${tp.expected} in ${fmt(tp.firstToLastSeconds, 2)} s; first arrival ${fmt(tp.firstArrivalAfterWriteStartMs)} ms after the writes began; per second ${tp.perSecond.join(' ')}`]);
+    rows.push(['Webhook drain, writes began -> last arrival', `${int(tp.drainRate)}/s`, 'reference', undefined,
+      `${fmt(tp.drainSeconds, 2)} s (writes took ${fmt(tp.writeSeconds, 2)} s); ledger CPU ${tp.ledgerCpuUtil === null ? '-' : `${fmt(100 * tp.ledgerCpuUtil)}%`}`]);
+    if (w.lag) {
+      const l = w.lag;
+      const lagPass = l.p99 !== null && l.p99 <= WEBHOOK_TARGETS.lagP99Ms && !l.timedOut && l.missing === 0;
+      const lagName = `Webhook lag p99, grant 2xx -> arrival (${l.rate} grants/s, ${l.ok2xx} grants)`;
+      targets.push({
+        name: lagName,
+        target: `<= ${WEBHOOK_TARGETS.lagP99Ms} ms`,
+        value: l.p99,
+        display: `${fmt(l.p99, 1)} ms (p50 ${fmt(l.p50, 1)}, p90 ${fmt(l.p90, 1)}, max ${fmt(l.max, 1)}; ${l.matched}/${l.ok2xx} matched${l.timedOut ? ', TIMED OUT' : ''})`,
+        pass: lagPass,
+      });
+      rows.push([lagName, `${fmt(l.p99, 1)} ms`, `<= ${WEBHOOK_TARGETS.lagP99Ms} ms`, lagPass,
+        `p50 ${fmt(l.p50, 1)}, p90 ${fmt(l.p90, 1)}, max ${fmt(l.max, 1)} ms; ${l.negative} before the 2xx was read; from request start p50 ${fmt(l.fromSendP50, 1)} / p99 ${fmt(l.fromSendP99, 1)} ms; grant p50 ${fmt(l.grantP50, 1)} / p99 ${fmt(l.grantP99, 1)} ms at ${fmt(l.achievedRate)}/s`]);
+    }
+    const x = w.exactlyOnce;
+    const onceName = 'every webhook delivered exactly once (one webhook-id per grant, none missing or repeated, outbox drained)';
+    checks.push({
+      name: onceName,
+      target: 'received = distinct = expected, 0 duplicates, 0 missing, no pending/failed',
+      value: x.received,
+      display: `${x.received} received, ${x.distinctIds} distinct webhook-ids, ${x.expected} expected; ${x.duplicates} duplicates, ${x.missing} missing, ${x.unexpected} unexpected, ${x.wrongType} other types; outbox ${JSON.stringify(x.outbox)}`,
+      pass: x.pass,
+    });
+    rows.push(['Webhooks delivered exactly once', `${x.distinctIds}/${x.expected}`, 'exactly once', x.pass,
+      `${x.duplicates} duplicates, ${x.missing} missing; outbox ${JSON.stringify(x.outbox)}`]);
+  }
+  const r = results.rebuild;
+  if (r) {
+    const rb = r.rebuild;
+    const raw = r.rawRead;
+    const est = rb.estimated ? '~' : '';
+    const ratePass = rb.rate !== null && rb.rate >= REBUILD_TARGETS.eventsPerSecond;
+    const ratioPass = rb.ratioToRaw !== null && rb.ratioToRaw >= REBUILD_TARGETS.vsRawRead;
+    rows.push([`Store seeding, direct SQLite (${int(r.seed.events)} events, ${int(r.config.profiles)} profiles)`, `${fmt(r.seed.seconds, 1)} s`, 'not measured', undefined,
+      r.seed.reusedFrom ? `copied from ${r.seed.reusedFrom}` : `${int(r.seed.events / r.seed.seconds)} events/s; ${fmt(r.seed.fileBytes / 1e6)} MB; ${JSON.stringify(r.seed.byType)}`]);
+    rows.push([`Raw read through the store port (readAll, pages of ${int(raw.page)})`, `${int(raw.rate)} events/s`, 'reference', undefined,
+      `${int(raw.events)} events in ${fmt(raw.seconds, 2)} s${raw.complete ? '' : ` (read budget reached, of ${int(raw.head)})`}`]);
+    const rateName = `\`ledger rebuild\` events/s (${int(rb.head)} events)`;
+    targets.push({
+      name: rateName,
+      target: `>= ${int(REBUILD_TARGETS.eventsPerSecond)} events/s`,
+      value: rb.rate,
+      display: `${est}${int(rb.rate)} events/s (${rb.basis})`,
+      pass: ratePass,
+    });
+    rows.push([rateName, `${est}${int(rb.rate)} events/s`, `>= ${int(REBUILD_TARGETS.eventsPerSecond)}/s`, ratePass, `${fmt(rb.seconds, 1)} s: ${rb.basis}`]);
+    targets.push({
+      name: 'Rebuild rate vs raw read through the store port',
+      target: `>= ${REBUILD_TARGETS.vsRawRead}x`,
+      value: rb.ratioToRaw,
+      display: `${est}${fmt(rb.ratioToRaw, 3)}x (${est}${int(rb.rate)} vs ${int(raw.rate)} events/s)`,
+      pass: ratioPass,
+    });
+    rows.push(['Rebuild vs raw read', `${est}${fmt(rb.ratioToRaw, 3)}x`, `>= ${REBUILD_TARGETS.vsRawRead}x`, ratioPass, '']);
+    for (const run of rb.runs) {
+      rows.push([`  ${run.label}`, `${fmt(run.wallSeconds, 1)} s`, '', undefined,
+        `${run.stopped ? 'stopped by the harness' : `exit ${run.exit.code}`}; scratch copy ${run.scratchSeconds !== null ? `complete at ${fmt(run.scratchSeconds, 1)} s` : `${fmt(100 * run.fraction, 1)}% done`}` +
+          (run.cliLine ? `; "${run.cliLine}"` : '')]);
+    }
+  }
+  if (!rows.length) return { lines: [], md: [] };
+  const lines = ['', 'Webhook delivery and rebuild rate'];
+  const result = (pass) => (pass === undefined ? '' : pass ? 'PASS' : 'FAIL');
+  lines.push(...textTable(['scenario', 'figure', 'target', 'result', 'detail'], rows.map(([a, b, c, d, e]) => [a, b, c, result(d), e])));
+  if (w) {
+    lines.push(`Webhooks: own ledger + loopback receiver child; "${w.throughput.enqueue}" = ${w.throughput.enqueue === 'store' ? 'grants appended to the log at once through SqliteEventStore by a second process (outbox + delivery capacity, not the HTTP write rate)' : 'POST grants over HTTP'}; ` +
+      'lag stamps: the harness at the 2xx, the receiver at arrival, one wall clock.');
+  }
+  if (r) lines.push('Rebuild events/s = log events / seconds (the CLI\'s own figure counts each event once per projection); ~ = extrapolated from the share done when the time budget ran out.');
+  const md = ['| Scenario | Figure | Target | Result |', '|---|---:|---|---|'];
+  for (const [a, b, c, d] of rows) if (!a.startsWith('  ')) md.push(`| ${a} | ${b} | ${c} | ${d === undefined ? '' : d ? 'pass' : '**fail**'} |`);
+  return { lines, md };
 }
 
 main()

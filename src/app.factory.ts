@@ -31,7 +31,7 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
   const worker = new DeliveryWorker(
     readModels.db,
     ledger.clock,
-    { retrySchedule: config.webhookRetrySchedule, pollMs: config.webhookPollMs, perEndpointConcurrency: 32, batch: 500, leaseMs: DELIVERY_TIMEOUT_MS + 5_000 },
+    { retrySchedule: config.webhookRetrySchedule, pollMs: config.webhookPollMs, perEndpointConcurrency: 32, batch: 128, leaseMs: DELIVERY_TIMEOUT_MS + 5_000 },
     (appId, endpointId) => {
       // 410 Gone: the subscriber asks us to stop; the endpoint is disabled through its stream, like any change.
       ledger.endpoints

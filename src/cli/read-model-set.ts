@@ -39,6 +39,12 @@ export class ReadModelSet {
     for (const r of this.runners) await r.runUntil(position);
   }
 
+  runner(name: string): ProjectionRunner {
+    const found = this.runners.find((r) => r.name === name);
+    if (!found) throw new Error(`no projection named ${name}`);
+    return found;
+  }
+
   /** Brings each projection to the position given for its name (another set's checkpoints). */
   async runEachUntil(positions: Map<string, bigint>): Promise<void> {
     for (const r of this.runners) await r.runUntil(positions.get(r.name) ?? -1n);

@@ -39,7 +39,9 @@ export async function rebuild(store: EventStore, livePath: string, progress: Reb
         return { events, position: head };
       }
       await scratch.runUntil(head);
-      await live.runUntil(head);
+      // Only the live outbox has to walk the log itself (it queues deliveries); the other live
+      // models are replaced whole by the swap.
+      await live.runner('webhook_outbox').runUntil(head);
       if (swap(live, scratchPath, head)) {
         progress.stop();
         done = true;
@@ -54,20 +56,26 @@ export async function rebuild(store: EventStore, livePath: string, progress: Reb
   }
 }
 
-/** Replaces the live tables with the rebuilt ones, if the live models are exactly at `head` (else: try again). */
+/**
+ * Replaces the live tables with the rebuilt ones and moves the live checkpoints to `head`, if
+ * the rebuilt models and the live outbox are exactly at `head` (else the caller goes round again).
+ */
 function swap(live: ReadModelSet, scratchPath: string, head: bigint): boolean {
   const db = live.db;
   db.prepare('ATTACH DATABASE ? AS rebuilt').run(scratchPath);
   try {
     return db
       .transaction(() => {
-        const rows = db.prepare<[], { position: number }>('SELECT position FROM projection_checkpoints').all();
-        const scratchRows = db.prepare<[], { position: number }>('SELECT position FROM rebuilt.projection_checkpoints').all();
-        const atHead = (list: Array<{ position: number }>) => list.length > 0 && list.every((r) => BigInt(r.position) === head);
-        if (!atHead(rows) || !atHead(scratchRows)) return false;
+        const position = (schema: string, name: string) =>
+          db.prepare<[string], { position: number }>(`SELECT position FROM ${schema}.projection_checkpoints WHERE name = ?`).get(name)?.position;
+        const scratchAtHead = live.runners.every((r) => position('rebuilt', r.name) === Number(head));
+        if (!scratchAtHead || position('main', 'webhook_outbox') !== Number(head)) return false;
         for (const { table } of REBUILT_TABLES) {
           db.exec(`DELETE FROM main.${table}; INSERT INTO main.${table} SELECT * FROM rebuilt.${table};`);
         }
+        db.prepare(
+          'INSERT INTO main.projection_checkpoints (name, position) SELECT name, position FROM rebuilt.projection_checkpoints WHERE true ON CONFLICT(name) DO UPDATE SET position = excluded.position',
+        ).run();
         return true;
       })
       .immediate();

@@ -61,7 +61,7 @@ export class DeliveryWorker {
     return {
       due: this.db.prepare<{ now: number; limit: number }, DueRow>(`
         SELECT d.seq, d.id, d.endpoint_id, d.app_id, d.payload, d.attempts, e.endpoint
-        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+        FROM webhook_deliveries d INDEXED BY webhook_deliveries_pending JOIN webhook_endpoints e ON e.id = d.endpoint_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now)
           AND NOT EXISTS (
             SELECT 1 FROM webhook_deliveries p
@@ -129,8 +129,10 @@ export class DeliveryWorker {
     const planned = new Map(this.inFlight);
     this.db
       .transaction(() => {
+        const parsed = new Map<string, WebhookEndpoint>();
         for (const row of rows) {
-          const endpoint = JSON.parse(row.endpoint) as WebhookEndpoint;
+          const endpoint = parsed.get(row.endpoint_id) ?? (JSON.parse(row.endpoint) as WebhookEndpoint);
+          parsed.set(row.endpoint_id, endpoint);
           if (!endpoint.enabled) continue;
           const busy = planned.get(row.endpoint_id) ?? 0;
           if (busy >= this.options.perEndpointConcurrency) continue;

@@ -34,7 +34,8 @@ export const WEBHOOK_EVENT_TYPES = [
 /** Webhook style: `2020-07-10T15:00:00.000000+0000`. */
 export function formatWebhookDate(iso: Iso | null | undefined): string | null {
   if (!iso) return null;
-  const d = new Date(iso).toISOString();
+  // Stored instants are toISOString() output already: reformat the text (a hot path of the outbox).
+  const d = iso.length === 24 && iso.endsWith('Z') ? iso : new Date(iso).toISOString();
   return `${d.slice(0, 19)}.${d.slice(20, 23)}000+0000`;
 }
 

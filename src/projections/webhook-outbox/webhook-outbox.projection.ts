@@ -80,7 +80,8 @@ export class WebhookOutboxProjection implements Projection {
         enqueued_at      INTEGER NOT NULL,
         delivered_at     INTEGER
       );
-      CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      -- The worker walks pending deliveries in sequence order; this index keeps that walk short.
+      CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries (seq) WHERE status = 'pending';
       CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, profile_id, status, seq);
       CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
     `);
@@ -148,10 +149,10 @@ export class WebhookOutboxProjection implements Projection {
       webhookEventsFor(before, event, after).forEach((w, index) => {
         sequence += 1;
         if (!this.options.enqueue) return;
-        const payload = this.payload(after, w, deterministicUuid(`${e.eventId}:${index}`), sequence);
-        const body = JSON.stringify(payload);
-        for (const endpoint of endpointsOf(after.app_id)) {
-          if (!endpointWants(endpoint, w.event_type, w.environment)) continue;
+        const wanting = endpointsOf(after.app_id).filter((endpoint) => endpointWants(endpoint, w.event_type, w.environment));
+        if (wanting.length === 0) return;
+        const body = JSON.stringify(this.payload(after, w, deterministicUuid(`${e.eventId}:${index}`), sequence));
+        for (const endpoint of wanting) {
           this.s.enqueue.run(
             deterministicUuid(`${e.eventId}:${index}:${endpoint.id}`),
             endpoint.id,
