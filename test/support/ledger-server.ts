@@ -41,8 +41,15 @@ export async function startLedger(options: { dir?: string; env?: Record<string, 
     HOST: '127.0.0.1',
     ...options.env,
   });
-  const app = await createApp(config, clock);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  let app: NestFastifyApplication;
+  try {
+    app = await createApp(config, clock);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    // A server that failed to start leaves no files behind either (unless the caller owns the directory).
+    if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   let stopped = false;
