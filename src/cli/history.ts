@@ -3,14 +3,14 @@ import { ProfileEvent, profileStreamId } from '../domain/profile/profile.events'
 import { foldProfile } from '../domain/profile/profile.state';
 import { EventStore, RecordedEvent } from '../event-store/event-store.port';
 import { renderProfileV2, toReadModel } from '../projections/profile-status/profile-read-model';
+import { isUuid } from '../domain/shared/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class HistoryNotFound extends Error {}
 
 /** A profile id, or a customer user id of `appId`, to the profile's events (all of them, in order). */
 export async function loadHistory(store: EventStore, who: string, appId: string): Promise<{ profileId: string; events: RecordedEvent[] }> {
-  if (UUID.test(who)) {
+  if (isUuid(who)) {
     const events = await store.readStream(profileStreamId(who.toLowerCase()));
     if (events.length > 0) return { profileId: who.toLowerCase(), events };
   }

@@ -14,7 +14,7 @@ import {
   ReservationState,
   reservationStreamId,
 } from '../../domain/profile/customer-user-id';
-import { DecideContext, Decision } from '../../domain/profile/profile.decide';
+import { DecideContext, Decision, purchaseProfileNotFound } from '../../domain/profile/profile.decide';
 import { ProfileEvent, profileStreamId } from '../../domain/profile/profile.events';
 import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
 import { Clock } from '../../domain/shared/clock';
@@ -83,6 +83,19 @@ export class Ledger {
     if (!result.ok) return result.error;
     if (result.position !== null) this.afterWrite(result.position);
     return result;
+  }
+
+  /**
+   * A purchase or access decision (set transaction, grant, revoke, in v2 or v1): it needs the
+   * app's catalogue, and a missing profile is Adapty's 400 with source non_field_errors.
+   */
+  async decideOnPurchase(
+    ref: ProfileRef,
+    source: string,
+    decide: (state: ProfileState, catalogue: CatalogueState, ctx: DecideContext) => Decision,
+  ): Promise<Executed<ProfileState> | DomainError> {
+    const catalogue = await this.catalogue(ref.appId);
+    return this.decideOnProfile(ref, { appId: ref.appId, source }, (s) => decide(s, catalogue, this.context()), purchaseProfileNotFound);
   }
 
   /** Lets the webhook outbox pick a write up at once (a latency shortcut; polling is the guarantee). */

@@ -6,6 +6,14 @@ import { Ledger } from './ledger';
 
 export type ProfileResult = ProfileV2 | DomainError;
 
+/** The state a decision left, or the error to answer with (failed, deleted meanwhile, or another app's). */
+export function decidedState(appId: string, executed: Executed<ProfileState> | DomainError): ProfileState | DomainError {
+  if (executed instanceof DomainError) return executed;
+  if (!executed.ok) return 'error' in executed ? executed.error : profileNotFound();
+  const { state } = executed;
+  return state.exists && state.app_id === appId ? state : profileNotFound();
+}
+
 /**
  * After a successful decision: the profile as a GET now sees it, rendered from the state the
  * decision produced (the same function the read model uses), so a write does not wait for the
@@ -16,9 +24,6 @@ export async function profileResult(
   appId: string,
   executed: Executed<ProfileState> | DomainError,
 ): Promise<ProfileResult> {
-  if (executed instanceof DomainError) return executed;
-  if (!executed.ok) return 'error' in executed ? executed.error : profileNotFound();
-  const { state } = executed;
-  if (!state.exists || state.app_id !== appId) return profileNotFound();
-  return renderProfileV2(toReadModel(state), ledger.clock.now().getTime());
+  const state = decidedState(appId, executed);
+  return state instanceof DomainError ? state : renderProfileV2(toReadModel(state), ledger.clock.now().getTime());
 }

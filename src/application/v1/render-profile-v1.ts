@@ -1,14 +1,10 @@
 import { AccessSource, accessLevelsAt, activeOfferTypes, isActiveAt, isInGracePeriodAt } from '../../domain/profile/access';
 import { Transaction } from '../../domain/profile/profile.events';
-import { Iso, toMs } from '../../domain/shared/time';
+import { formatMicrosDate, Iso, toMs } from '../../domain/shared/time';
 import { ProfileReadModel } from '../../projections/profile-status/profile-read-model';
 
 /** Adapty v1 style: `2020-03-26T16:24:19.497674+0000` (6-digit fraction, `+0000`). */
-export function formatV1Date(iso: Iso | null | undefined): string | null {
-  if (!iso) return null;
-  const d = new Date(iso).toISOString();
-  return `${d.slice(0, 19)}.${d.slice(20, 23)}000+0000`;
-}
+export const formatV1Date = formatMicrosDate;
 
 /** A revocation as the profile's state records it (only the level and the instant matter here). */
 export interface V1Revocation {

@@ -1,7 +1,6 @@
 import { toReadModel } from '../../projections/profile-status/profile-read-model';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { purchaseProfileNotFound } from '../../domain/profile/profile.decide';
 import { profileStreamId } from '../../domain/profile/profile.events';
 import { ProfileState } from '../../domain/profile/profile.state';
 import { decideV1Grant } from '../../domain/profile/v1-grant';
@@ -10,17 +9,18 @@ import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { ProfileReadModel } from '../../projections/profile-status/profile-read-model';
 import { Executed } from '../shared/event-sourced-streams';
 import { Ledger } from '../shared/ledger';
+import { decidedState } from '../shared/profile-result';
 import { LEDGER } from '../shared/ledger.token';
 import { ProfileRef } from '../shared/profile-ref';
 import { ProfileV1, renderProfileV1 } from './render-profile-v1';
 import { GetV1ProfileQuery, ResolveV1ProfileQuery, V1GrantAccessCommand, V1ProfileId, V1RevokeAccessCommand } from './v1.commands';
+import { isUuid } from '../../domain/shared/uuid';
 
 export type ProfileV1Result = ProfileV1 | DomainError;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A path id shaped like a profile id is tried as one first, then as a customer user id. */
-const asProfileId = (id: V1ProfileId): string | null => (!id.customerUserIdOnly && UUID.test(id.value) ? id.value.toLowerCase() : null);
+const asProfileId = (id: V1ProfileId): string | null => (!id.customerUserIdOnly && isUuid(id.value) ? id.value.toLowerCase() : null);
 
 /** After a successful decision: the v1 profile as a GET from this client would now see it. */
 export async function v1ProfileResult(
@@ -28,10 +28,8 @@ export async function v1ProfileResult(
   appId: string,
   executed: Executed<ProfileState> | DomainError,
 ): Promise<ProfileV1Result> {
-  if (executed instanceof DomainError) return executed;
-  if (!executed.ok) return 'error' in executed ? executed.error : profileNotFound();
-  const { state } = executed;
-  if (!state.exists || state.app_id !== appId) return profileNotFound();
+  const state = decidedState(appId, executed);
+  if (state instanceof DomainError) return state;
   return renderProfileV1(toReadModel(state), ledger.clock.now().getTime(), { revocations: state.revocations });
 }
 
@@ -75,13 +73,7 @@ export class V1GrantAccessHandler implements ICommandHandler<V1GrantAccessComman
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
 
   async execute(cmd: V1GrantAccessCommand): Promise<ProfileV1Result> {
-    const catalogue = await this.ledger.catalogue(cmd.ref.appId);
-    const executed = await this.ledger.decideOnProfile(
-      cmd.ref,
-      { appId: cmd.ref.appId, source: cmd.source },
-      (s) => decideV1Grant(s, cmd.grant, catalogue, this.ledger.context()),
-      purchaseProfileNotFound,
-    );
+    const executed = await this.ledger.decideOnPurchase(cmd.ref, cmd.source, (s, catalogue, ctx) => decideV1Grant(s, cmd.grant, catalogue, ctx));
     return v1ProfileResult(this.ledger, cmd.ref.appId, executed);
   }
 }
@@ -91,13 +83,8 @@ export class V1RevokeAccessHandler implements ICommandHandler<V1RevokeAccessComm
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
 
   async execute(cmd: V1RevokeAccessCommand): Promise<ProfileV1Result> {
-    const catalogue = await this.ledger.catalogue(cmd.ref.appId);
-    const executed = await this.ledger.decideOnProfile(
-      cmd.ref,
-      { appId: cmd.ref.appId, source: cmd.source },
-      (s) => decideV1Revoke(s, { access_level_id: cmd.accessLevelId, is_refund: cmd.isRefund }, catalogue, this.ledger.context()),
-      purchaseProfileNotFound,
-    );
+    const revoke = { access_level_id: cmd.accessLevelId, is_refund: cmd.isRefund };
+    const executed = await this.ledger.decideOnPurchase(cmd.ref, cmd.source, (s, catalogue, ctx) => decideV1Revoke(s, revoke, catalogue, ctx));
     return v1ProfileResult(this.ledger, cmd.ref.appId, executed);
   }
 }

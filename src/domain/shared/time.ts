@@ -19,6 +19,16 @@ export function formatApiDate(iso: Iso | null | undefined): string | null {
   return ms === 0 ? `${base}+00:00` : `${base}.${String(ms).padStart(3, '0')}000+00:00`;
 }
 
+/**
+ * `2020-07-10T15:00:00.000000+0000`: Adapty's webhook and legacy v1 style. Stored instants are
+ * toISOString() output already, so the text is reformatted without a Date (a hot path).
+ */
+export function formatMicrosDate(iso: Iso | null | undefined): string | null {
+  if (!iso) return null;
+  const d = iso.length === 24 && iso.endsWith('Z') ? iso : new Date(iso).toISOString();
+  return `${d.slice(0, 19)}.${d.slice(20, 23)}000+0000`;
+}
+
 /** Python's str(datetime), as in Adapty's revoke error message: `2028-08-29 09:33:42+00:00` (`.ffffff` when not whole seconds). */
 export function formatPythonDate(iso: Iso): string {
   const d = new Date(iso);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AccessSource, accessLevelsAt, accessSources, activeOfferTypes, isActiveAt, isInGracePeriodAt } from '../profile/access';
 import { Environment, ProfileEvent, Transaction } from '../profile/profile.events';
 import { isTrial, ProfileState } from '../profile/profile.state';
-import { Iso, toMs } from '../shared/time';
+import { formatMicrosDate, Iso, toMs } from '../shared/time';
 
 /** One Adapty webhook event, before it is addressed to endpoints. */
 export interface WebhookEvent {
@@ -32,12 +32,7 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 
 /** Webhook style: `2020-07-10T15:00:00.000000+0000`. */
-export function formatWebhookDate(iso: Iso | null | undefined): string | null {
-  if (!iso) return null;
-  // Stored instants are toISOString() output already: reformat the text (a hot path of the outbox).
-  const d = iso.length === 24 && iso.endsWith('Z') ? iso : new Date(iso).toISOString();
-  return `${d.slice(0, 19)}.${d.slice(20, 23)}000+0000`;
-}
+export const formatWebhookDate = formatMicrosDate;
 
 /** A stable id per (event, index): re-deriving the same log gives the same ids (deduplication). */
 export function deterministicUuid(seed: string): string {

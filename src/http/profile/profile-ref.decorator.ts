@@ -3,8 +3,8 @@ import { ProfileRef } from '../../application/shared/profile-ref';
 import { validationError } from '../../domain/shared/domain-error';
 import { AuthenticatedRequest } from '../auth/api-key.guard';
 import { DomainErrorException } from '../errors/domain-error.exception';
+import { isUuid } from '../../domain/shared/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CUSTOMER_USER_ID = 255;
 
 function header(request: AuthenticatedRequest, name: string): string | undefined {
@@ -15,7 +15,7 @@ function header(request: AuthenticatedRequest, name: string): string | undefined
 export function profileRefOf(request: AuthenticatedRequest): ProfileRef {
   const profileId = header(request, 'adapty-profile-id')?.trim() || undefined;
   const customerUserId = header(request, 'adapty-customer-user-id');
-  if (profileId !== undefined && !UUID.test(profileId)) {
+  if (profileId !== undefined && !isUuid(profileId)) {
     throw new DomainErrorException([validationError('adapty-profile-id', 'adapty-profile-id must be a valid UUID.')]);
   }
   if (customerUserId !== undefined && (customerUserId.length === 0 || customerUserId.length > MAX_CUSTOMER_USER_ID)) {
