@@ -70,7 +70,8 @@ async function appendGrants(dbPath, profileIds) {
       const decided = grantAccess(state, { access_level_id: 'premium', starts_at: null, expires_at: null }, catalogue, ctx);
       if (!Array.isArray(decided)) throw new Error(`grantAccess refused: ${JSON.stringify(decided)}`);
       // Revision 0 is the profile's creation: nothing else has been written to these streams.
-      return store.append(profileStreamId(id), decided.map((e) => ({ type: e.type, data: e.data, metadata })), 0n);
+      const events = decided.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata }));
+      return store.append(profileStreamId(id), events, { expected: 0n, recordedAt: new Date() });
     });
     await Promise.all(appends);
     return appends.length;

@@ -7,6 +7,7 @@ import { ExpiryScheduler } from './application/record-expiries/expiry-scheduler'
 import { Ledger } from './application/shared/ledger';
 import { LedgerConfig } from './config/config';
 import { Clock, systemClock } from './domain/shared/clock';
+import { IdGenerator, randomIds } from './domain/shared/uuid';
 import { endpointsStreamId } from './domain/webhooks/webhook-endpoint';
 import { createEventStore } from './event-store/event-store.factory';
 import { ReadModels } from './projections/read-models';
@@ -38,7 +39,7 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
         .execute(
           endpointsStreamId(appId),
           (s) => (s[endpointId]?.enabled ? [{ type: 'WebhookEndpointDisabled', data: { id: endpointId, reason: 'endpoint answered 410 Gone' } }] : []),
-          ledger.metadata({ appId, source: 'webhooks.gone' }),
+          ledger.metadata({ appId, source: 'webhooks.gone', commandId: `gone:${endpointId}` }),
         )
         .then((r) => {
           if (r.ok && r.position !== null) ledger.afterWrite(r.position);
@@ -73,16 +74,16 @@ function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
   });
 }
 
-export async function createLedger(config: LedgerConfig, clock: Clock = systemClock): Promise<Ledger> {
+export async function createLedger(config: LedgerConfig, clock: Clock = systemClock, ids: IdGenerator = randomIds): Promise<Ledger> {
   const store = await createEventStore(config);
   const readModels = new ReadModels(store, config.projectionsPath);
   for (const runner of readModels.runners) await runner.catchUpToHead();
-  return new Ledger(store, readModels, clock);
+  return new Ledger(store, readModels, clock, ids);
 }
 
 /** The HTTP application on Fastify; Nest routes Fastify's own refusals (bad JSON, 404, 413) through the envelope filter. */
-export async function createApp(config: LedgerConfig, clock: Clock = systemClock): Promise<NestFastifyApplication> {
-  const ledger = await createLedger(config, clock);
+export async function createApp(config: LedgerConfig, clock: Clock = systemClock, ids: IdGenerator = randomIds): Promise<NestFastifyApplication> {
+  const ledger = await createLedger(config, clock, ids);
   const background = startBackground(config, ledger);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,

@@ -12,6 +12,7 @@ const url = process.env.EVENTSTORE_TEST_URL;
 if (url) {
   eventStoreContract('eventstoredb', async () => new EventStoreDbEventStore(url), {
     reopen: async () => new EventStoreDbEventStore(url),
+    duplicateIdsAreIdempotent: true,
   });
 } else {
   describe.skip('EventStore contract: eventstoredb (skipped: set EVENTSTORE_TEST_URL=esdb://… to run)', () => {

@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
 import { release, reservationStreamId, reserve } from '../../domain/profile/customer-user-id';
 import { attachCustomerUserId, createProfile } from '../../domain/profile/profile.decide';
 import { profileStreamId } from '../../domain/profile/profile.events';
@@ -30,7 +29,7 @@ export class CreateProfileHandler implements ICommandHandler<CreateProfileComman
     const reservation = reservationStreamId(ref.appId, ref.customerUserId);
     const meta = this.ledger.metadata(this.origin(cmd));
     for (let attempt = 0; attempt < 5; attempt++) {
-      const reserved = await this.ledger.reservations.execute(reservation, (s) => reserve(s, randomUUID()), meta);
+      const reserved = await this.ledger.reservations.execute(reservation, (s) => reserve(s, this.ledger.ids.next()), meta);
       if (!reserved.ok) throw new Error('customer id reservation stream was deleted');
       const profileId = reserved.state.profile_id!;
       const erased = profileNotFound();

@@ -4,6 +4,7 @@ import { erasureStreamId, release, reservationStreamId } from '../../domain/prof
 import { deleteProfile } from '../../domain/profile/profile.decide';
 import { profileStreamId } from '../../domain/profile/profile.events';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
+import { deterministicUuid } from '../../domain/shared/uuid';
 import { Ledger } from '../shared/ledger';
 import { LEDGER } from '../shared/ledger.token';
 import { DeleteProfileCommand } from './delete-profile.command';
@@ -25,10 +26,11 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
     if (!executed.ok) return profileNotFound();
     const { profile_id: profileId, customer_user_id: customerUserId } = executed.before;
     const meta = this.ledger.metadata(origin);
+    const now = this.ledger.clock.now();
     const erased = await this.ledger.store.append(
       erasureStreamId(appId),
-      [{ type: 'ProfileErased', data: { profile_id: profileId, erased_at: this.ledger.clock.now().toISOString() }, metadata: meta }],
-      'any',
+      [{ eventId: deterministicUuid(`erase:${profileId}`), type: 'ProfileErased', data: { profile_id: profileId, erased_at: now.toISOString() }, metadata: meta }],
+      { expected: 'any', recordedAt: now },
     );
     await this.ledger.store.deleteStream(profileStreamId(profileId));
     this.ledger.profiles.forget(profileStreamId(profileId));

@@ -50,7 +50,7 @@ export class ExpiryScheduler {
         const result = await this.ledger.profiles.execute(
           profileStreamId(row.profile_id),
           (s) => recordExpiries(s, this.ledger.context()),
-          this.ledger.metadata({ appId: row.app_id, source: 'scheduler.expiry' }),
+          this.ledger.metadata({ appId: row.app_id, source: 'scheduler.expiry', commandId: `expiry:${row.profile_id}:${row.due_at}` }),
         );
         if (result.ok && result.position !== null) {
           recorded += 1;

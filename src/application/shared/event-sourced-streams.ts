@@ -1,5 +1,8 @@
+import { Clock } from '../../domain/shared/clock';
 import { DomainError, isDomainError } from '../../domain/shared/domain-error';
+import { deterministicUuid } from '../../domain/shared/uuid';
 import {
+  DuplicateEventIdError,
   EventStore,
   EventToAppend,
   ExpectedRevision,
@@ -43,6 +46,7 @@ export class EventSourcedStreams<S, E extends TypedEvent> {
     private readonly store: EventStore,
     private readonly initial: () => S,
     private readonly evolve: (state: S, event: E) => S,
+    private readonly clock: Clock,
     private readonly maxCached = 50_000,
   ) {}
 
@@ -94,18 +98,20 @@ export class EventSourcedStreams<S, E extends TypedEvent> {
       if (isDomainError(decision)) return { ok: false, error: decision, state };
       if (decision.length === 0) return { ok: true, state, before: state, position: null, appended: 0 };
       const expected: ExpectedRevision = revision === -1n ? 'no_stream' : revision;
-      const toAppend: EventToAppend[] = decision.map((e) => ({
+      // Ids derive from the command and the revision it decided on: the same decision never lands twice.
+      const toAppend: EventToAppend[] = decision.map((e, i) => ({
+        eventId: deterministicUuid(`${String(metadata.command_id)}:${streamId}:${revision}:${i}`),
         type: e.type,
         data: e.data as Record<string, unknown>,
         metadata,
       }));
       try {
-        const result = await this.store.append(streamId, toAppend, expected);
+        const result = await this.store.append(streamId, toAppend, { expected, recordedAt: this.clock.now() });
         const next = decision.reduce(this.evolve, state);
         this.remember(streamId, { state: next, revision: result.nextExpectedRevision });
         return { ok: true, state: next, before: state, position: result.position, appended: decision.length };
       } catch (error) {
-        if (error instanceof WrongExpectedRevisionError) {
+        if (error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError) {
           this.cache.delete(streamId);
           continue;
         }

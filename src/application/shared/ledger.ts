@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import {
   CatalogueEvent,
   CatalogueState,
@@ -18,6 +17,7 @@ import { DecideContext, Decision, purchaseProfileNotFound } from '../../domain/p
 import { ProfileEvent, profileStreamId } from '../../domain/profile/profile.events';
 import { evolve, initialProfileState, ProfileState } from '../../domain/profile/profile.state';
 import { Clock } from '../../domain/shared/clock';
+import { IdGenerator } from '../../domain/shared/uuid';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { EventStore } from '../../event-store/event-store.port';
 import { EndpointEvent, EndpointsState, evolveEndpoints } from '../../domain/webhooks/webhook-endpoint';
@@ -38,19 +38,20 @@ export class Ledger {
     readonly store: EventStore,
     readonly readModels: ReadModels,
     readonly clock: Clock,
+    readonly ids: IdGenerator,
   ) {
-    this.profiles = new EventSourcedStreams(store, initialProfileState, evolve);
-    this.catalogues = new EventSourcedStreams(store, initialCatalogue, evolveCatalogue);
-    this.reservations = new EventSourcedStreams(store, initialReservation, evolveReservation);
-    this.endpoints = new EventSourcedStreams(store, () => ({}), evolveEndpoints);
+    this.profiles = new EventSourcedStreams(store, initialProfileState, evolve, clock);
+    this.catalogues = new EventSourcedStreams(store, initialCatalogue, evolveCatalogue, clock);
+    this.reservations = new EventSourcedStreams(store, initialReservation, evolveReservation, clock);
+    this.endpoints = new EventSourcedStreams(store, () => ({}), evolveEndpoints, clock);
   }
 
   context(): DecideContext {
-    return { now: this.clock.now(), newId: randomUUID };
+    return { now: this.clock.now(), newId: () => this.ids.next() };
   }
 
   metadata(origin: Origin): Record<string, unknown> {
-    return { app_id: origin.appId, source: origin.source };
+    return { app_id: origin.appId, source: origin.source, command_id: origin.commandId ?? this.ids.next() };
   }
 
   async catalogue(appId: string): Promise<CatalogueState> {

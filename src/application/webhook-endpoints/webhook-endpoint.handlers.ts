@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/shared/domain-error';
 import {
   checkEventTypes,
@@ -51,7 +50,7 @@ export class CreateWebhookEndpointHandler implements ICommandHandler<CreateWebho
     const typesError = checkEventTypes(cmd.eventTypes);
     if (typesError) return typesError;
     const endpoint: WebhookEndpoint = {
-      id: randomUUID(),
+      id: this.ledger.ids.next(),
       url: cmd.url,
       authorization: cmd.authorization,
       event_types: cmd.eventTypes,

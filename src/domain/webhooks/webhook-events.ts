@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AccessSource, accessLevelsAt, accessSources, activeOfferTypes, isActiveAt, isInGracePeriodAt } from '../profile/access';
 import { Environment, ProfileEvent, Transaction } from '../profile/profile.events';
 import { isTrial, ProfileState } from '../profile/profile.state';
@@ -33,12 +32,6 @@ export const WEBHOOK_EVENT_TYPES = [
 
 /** Webhook style: `2020-07-10T15:00:00.000000+0000`. */
 export const formatWebhookDate = formatMicrosDate;
-
-/** A stable id per (event, index): re-deriving the same log gives the same ids (deduplication). */
-export function deterministicUuid(seed: string): string {
-  const h = createHash('sha256').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 const DAY = 86_400_000;
 

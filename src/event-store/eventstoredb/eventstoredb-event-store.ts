@@ -19,6 +19,7 @@ import {
   FORWARDS,
   NO_STREAM,
   START,
+  STREAM_EXISTS,
   StreamDeletedError as EsdbStreamDeletedError,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -28,6 +29,7 @@ import {
   type ReadPosition,
 } from '@eventstore/db-client';
 import {
+  AppendOptions,
   AppendResult,
   EventStore,
   EventToAppend,
@@ -45,6 +47,9 @@ const READ_ALL_PAGE_MAX = 4096;
 const HEAD_PAGE = 128;
 /** EventNumber.DeletedStream (long.MaxValue): the revision a tombstoned stream reports. */
 const DELETED_STREAM_REVISION = 9223372036854775807n;
+
+/** Metadata key that carries the caller's recording instant (the server's `created` is its own clock). */
+const RECORDED_AT = '$recordedAt';
 
 /** The fields we read from a recorded event; both stream reads and `$all` reads provide them. */
 interface EsdbRecorded {
@@ -66,11 +71,17 @@ export class EventStoreDbEventStore implements EventStore {
     this.client = EventStoreDBClient.connectionString(connectionString);
   }
 
-  async append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  /**
+   * Event ids pass through: the server's idempotent-write check answers a repeated id with success and
+   * writes nothing (it never appends an id twice, but does not reject it either).
+   */
+  async append(streamId: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     this.assertOpen();
+    const { expected } = options;
     if (events.length === 0) throw new Error('append needs at least one event');
+    const recordedAt = options.recordedAt.toISOString();
     const proposed = events.map((e) =>
-      jsonEvent({ type: e.type, data: e.data, metadata: e.metadata ?? {} }),
+      jsonEvent({ id: e.eventId, type: e.type, data: e.data, metadata: { ...e.metadata, [RECORDED_AT]: recordedAt } }),
     );
     try {
       // throwOnAppendFailure defaults to true, so a failed check throws WrongExpectedVersionError.
@@ -147,6 +158,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (isSystem(event)) continue;
         if (out.length < maxCount) out.push(toRecorded(event, position.commit));
       }
+      await this.dropDeleted(out);
       const endOfLog = received < pageSize;
       const noProgress = !lastSeen || (pageStart !== undefined && comparePositions(lastSeen, pageStart) === 0);
       if (out.length >= maxCount || endOfLog || noProgress) break;
@@ -189,7 +201,8 @@ export class EventStoreDbEventStore implements EventStore {
   /**
    * Hard delete (tombstone): the stream can never be written again (appends fail with
    * StreamDeletedError). A missing stream is tombstoned too, as in the SQLite adapter; deleting an
-   * already-deleted stream is a no-op. Until a scavenge runs, the deleted events still appear in `$all`.
+   * already-deleted stream is a no-op. Until a scavenge runs, the server keeps the deleted events in
+   * `$all`; `readAll` leaves them out.
    */
   async deleteStream(streamId: string): Promise<void> {
     this.assertOpen();
@@ -205,6 +218,25 @@ export class EventStoreDbEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await this.client.dispose();
+  }
+
+  /**
+   * Tombstoned streams keep their events in `$all` until a scavenge; the port promises erased events
+   * are gone, so each stream in a page is asked once whether it still exists.
+   */
+  private async dropDeleted(events: RecordedEvent[]): Promise<void> {
+    const deleted = new Set<string>();
+    for (const streamId of new Set(events.map((e) => e.streamId))) {
+      try {
+        for await (const _ of this.client.readStream(streamId, { fromRevision: START, maxCount: 1 })) break;
+      } catch (error) {
+        if (error instanceof EsdbStreamDeletedError || error instanceof StreamNotFoundError) deleted.add(streamId);
+        else throw error;
+      }
+    }
+    if (deleted.size === 0) return;
+    const kept = events.filter((e) => !deleted.has(e.streamId));
+    events.splice(0, events.length, ...kept);
   }
 
   private assertOpen(): void {
@@ -224,6 +256,7 @@ export class EventStoreDbEventStore implements EventStore {
 function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
   if (expected === 'any') return ANY;
   if (expected === 'no_stream') return NO_STREAM;
+  if (expected === 'stream_exists') return STREAM_EXISTS;
   return expected;
 }
 
@@ -249,6 +282,7 @@ function comparePositions(a: Position, b: Position): number {
 }
 
 function toRecorded(event: EsdbRecorded, position: bigint): RecordedEvent {
+  const { [RECORDED_AT]: recordedAt, ...metadata } = toJsonObject(event.metadata);
   return {
     eventId: event.id,
     streamId: event.streamId,
@@ -256,8 +290,8 @@ function toRecorded(event: EsdbRecorded, position: bigint): RecordedEvent {
     position,
     type: event.type,
     data: toJsonObject(event.data),
-    metadata: toJsonObject(event.metadata),
-    recordedAt: event.created,
+    metadata,
+    recordedAt: typeof recordedAt === 'string' ? new Date(recordedAt) : event.created,
   };
 }
 

@@ -1,14 +1,17 @@
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  AppendOptions,
   AppendResult,
+  DuplicateEventIdError,
   EventStore,
   EventToAppend,
+  expectationMet,
   ExpectedRevision,
   ReadAllOptions,
   RecordedEvent,
+  ScanOptions,
   StreamDeletedError,
   WrongExpectedRevisionError,
 } from '../event-store.port';
@@ -25,6 +28,7 @@ interface PendingAppend {
   streamId: string;
   events: EventToAppend[];
   expected: ExpectedRevision;
+  recordedAt: number;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -86,8 +90,10 @@ export class SqliteEventStore implements EventStore {
   private readonly tails = new Map<string, number>();
   private tailsVersion = -1;
   private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
+  private readonly path: string;
 
   constructor(options: SqliteEventStoreOptions) {
+    this.path = options.path;
     this.db = openSqlite(options.path, options.synchronous ?? 'FULL');
     this.db.exec(SCHEMA);
     this.stmt = this.prepare();
@@ -103,6 +109,7 @@ export class SqliteEventStore implements EventStore {
       insert: db.prepare(
         'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      eventIdTaken: db.prepare<[string], number>('SELECT 1 FROM events WHERE event_id = ?').pluck(),
       readStream: db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
@@ -119,11 +126,11 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
-  append(streamId: string, events: EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  append(streamId: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected, resolve, reject });
+      this.queue.push({ streamId, events, expected: options.expected, recordedAt: options.recordedAt.getTime(), resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -166,25 +173,28 @@ export class SqliteEventStore implements EventStore {
     const row = this.stmt.stream.get(p.streamId);
     if (row?.deleted) return { ok: false, error: new StreamDeletedError(p.streamId) };
     const current = row ? BigInt(row.revision) : undefined;
-    const mismatch =
-      (p.expected === 'no_stream' && current !== undefined) ||
-      (typeof p.expected === 'bigint' && current !== p.expected);
-    if (mismatch) {
+    if (!expectationMet(p.expected, current)) {
       return { ok: false, error: new WrongExpectedRevisionError(p.streamId, p.expected, current ?? 'no_stream') };
+    }
+    const ids = new Set<string>();
+    for (const e of p.events) {
+      if (ids.has(e.eventId) || this.stmt.eventIdTaken.get(e.eventId) !== undefined) {
+        return { ok: false, error: new DuplicateEventIdError(e.eventId) };
+      }
+      ids.add(e.eventId);
     }
     let revision = current === undefined ? -1 : Number(current);
     let position = 0;
-    const now = Date.now();
     for (const e of p.events) {
       revision += 1;
       const info = this.stmt.insert.run(
-        randomUUID(),
+        e.eventId,
         p.streamId,
         revision,
         e.type,
         JSON.stringify(e.data),
         JSON.stringify(e.metadata ?? {}),
-        now,
+        p.recordedAt,
       );
       position = Number(info.lastInsertRowid);
     }
@@ -242,6 +252,35 @@ export class SqliteEventStore implements EventStore {
       this.stmt.deleteEvents.run(streamId);
       this.stmt.tombstone.run(streamId);
     }).immediate();
+  }
+
+  /**
+   * Pages by (stream, revision) on a connection of its own, inside one read transaction: the WAL
+   * keeps that snapshot however long the consumer takes between batches.
+   */
+  async *scanByStream(options: ScanOptions): AsyncIterable<RecordedEvent[]> {
+    const db = new Database(this.path, { readonly: true });
+    try {
+      db.pragma('busy_timeout = 10000');
+      const first = db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position <= ? ORDER BY stream_id, revision LIMIT ?',
+      );
+      const next = db.prepare<[string, number, number, number], EventRow>(
+        'SELECT * FROM events WHERE (stream_id, revision) > (?, ?) AND position <= ? ORDER BY stream_id, revision LIMIT ?',
+      );
+      db.exec('BEGIN');
+      const upTo = Number(options.upTo);
+      let rows = first.all(upTo, options.batch);
+      while (rows.length > 0) {
+        yield rows.map(toRecorded);
+        if (rows.length < options.batch) break;
+        const last = rows[rows.length - 1];
+        rows = next.all(last.stream_id, last.revision, upTo, options.batch);
+      }
+      db.exec('COMMIT');
+    } finally {
+      db.close();
+    }
   }
 
   async close(): Promise<void> {

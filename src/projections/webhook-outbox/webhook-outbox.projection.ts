@@ -10,7 +10,8 @@ import {
   evolveEndpoints,
   WebhookEndpoint,
 } from '../../domain/webhooks/webhook-endpoint';
-import { deterministicUuid, formatWebhookDate, WebhookEvent, webhookEventsFor } from '../../domain/webhooks/webhook-events';
+import { formatWebhookDate, WebhookEvent, webhookEventsFor } from '../../domain/webhooks/webhook-events';
+import { deterministicUuid } from '../../domain/shared/uuid';
 import { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { ProfileFolds, profileIdOf } from '../profile-folds';
 import { Projection } from '../projection';
