@@ -8,13 +8,14 @@ import { Ledger } from './application/shared/ledger';
 import { LedgerConfig } from './config/config';
 import { Clock, systemClock } from './domain/shared/clock';
 import { IdGenerator, randomIds } from './domain/shared/uuid';
-import { endpointsStreamId } from './domain/webhooks/webhook-endpoint';
+import { disableEndpoint, endpointsStreamId } from './domain/webhooks/webhook-endpoint';
 import { createEventStore } from './event-store/event-store.factory';
 import { ReadModels } from './projections/read-models';
 import { DeliveryWorker } from './webhooks/delivery-worker';
 import { DELIVERY_TIMEOUT_MS } from './webhooks/webhook-sender';
 import { DomainError } from './domain/shared/domain-error';
 import { envelopeOf } from './http/errors/error-envelope';
+import { clientErrorHandler } from './http/errors/client-error-handler';
 
 const STATUS_POLL_MS = 250;
 
@@ -38,7 +39,7 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
       ledger.endpoints
         .execute(
           endpointsStreamId(appId),
-          (s) => (s[endpointId]?.enabled ? [{ type: 'WebhookEndpointDisabled', data: { id: endpointId, reason: 'endpoint answered 410 Gone' } }] : []),
+          (s) => disableEndpoint(s, endpointId, 'endpoint answered 410 Gone'),
           ledger.metadata({ appId, source: 'webhooks.gone', commandId: `gone:${endpointId}` }),
         )
         .then((r) => {
@@ -90,6 +91,7 @@ export async function createApp(config: LedgerConfig, clock: Clock = systemClock
     // Long path parameters reach the controllers, which answer with the envelope.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     logger: config.logRequests,
+    clientErrorHandler,
     // Errors Fastify raises before routing (a malformed URL) get the envelope too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const envelope = envelopeOf(new DomainError('validation_error', 'non_field_errors', error.message));

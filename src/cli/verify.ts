@@ -31,16 +31,17 @@ function leafDifferences(a: unknown, b: unknown, path: string, out: Array<{ path
     out.push({ path, live: a, rebuilt: b });
     return;
   }
-  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-  for (const k of keys) {
+  // Keys come from the stored JSON (custom attribute keys among them): compare own entries only.
+  const [x, y] = [new Map(Object.entries(a as object)), new Map(Object.entries(b as object))];
+  for (const k of new Set([...x.keys(), ...y.keys()])) {
     const child = Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
-    leafDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], child, out);
+    leafDifferences(x.get(k), y.get(k), child, out);
   }
 }
 
-function rowsByKey(db: Database.Database, table: string, key: string): Map<string, Record<string, unknown>> {
-  const rows = db.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>;
-  return new Map(rows.map((r) => [String(r[key]), r]));
+function rowsByKey(db: Database.Database, table: string, key: string): Map<string, Map<string, unknown>> {
+  const rows = db.prepare(`SELECT * FROM ${table}`).all() as object[];
+  return new Map(rows.map((r) => new Map(Object.entries(r))).map((r) => [String(r.get(key)), r]));
 }
 
 function compare(live: Database.Database, rebuilt: Database.Database, max: number): Difference[] {
@@ -55,9 +56,10 @@ function compare(live: Database.Database, rebuilt: Database.Database, max: numbe
         out.push({ table, key: id, column: '*', live: x ? 'present' : 'missing', rebuilt: y ? 'present' : 'missing' });
       } else {
         // Row ids are storage detail: the same rows may be numbered differently by a rebuild.
-        for (const column of Object.keys({ ...x, ...y }).filter((c) => c !== 'id')) {
+        for (const column of new Set([...x.keys(), ...y.keys()])) {
+          if (column === 'id') continue;
           const leaves: Array<{ path: string; live: unknown; rebuilt: unknown }> = [];
-          leafDifferences(parse(x[column]), parse(y[column]), column, leaves);
+          leafDifferences(parse(x.get(column)), parse(y.get(column)), column, leaves);
           for (const leaf of leaves) out.push({ table, key: id, column: leaf.path, live: leaf.live, rebuilt: leaf.rebuilt });
         }
       }

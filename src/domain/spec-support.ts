@@ -145,11 +145,10 @@ export const given = (...events: ProfileEvent[]): ProfileState => foldProfile([p
 /** A catalogue with `premium`, the extra access levels, and product → access level mappings. */
 export function catalogueWith(products: Record<string, string> = { monthly: 'premium', lifetime: 'premium' }, levels: string[] = []): CatalogueState {
   const c = initialCatalogue();
-  for (const id of levels) c.access_levels[id] = { created_at: day(-400) };
-  for (const [store_product_id, access_level_id] of Object.entries(products)) {
-    c.products[store_product_id] = { access_level_id, updated_at: day(-400) };
-  }
-  return c;
+  const accessLevels = new Map(c.access_levels);
+  for (const id of levels) accessLevels.set(id, { created_at: day(-400) });
+  const mapped = new Map(Object.entries(products).map(([id, access_level_id]) => [id, { access_level_id, updated_at: day(-400) }]));
+  return { access_levels: accessLevels, products: mapped };
 }
 export const CATALOGUE = catalogueWith();
 

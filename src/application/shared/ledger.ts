@@ -20,7 +20,7 @@ import { Clock } from '../../domain/shared/clock';
 import { IdGenerator } from '../../domain/shared/uuid';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { EventStore } from '../../event-store/event-store.port';
-import { EndpointEvent, EndpointsState, evolveEndpoints } from '../../domain/webhooks/webhook-endpoint';
+import { EndpointEvent, EndpointsState, evolveEndpoints, initialEndpoints } from '../../domain/webhooks/webhook-endpoint';
 import { ReadModels } from '../../projections/read-models';
 import { EventSourcedStreams, Executed } from './event-sourced-streams';
 import { Origin, ProfileRef } from './profile-ref';
@@ -43,7 +43,7 @@ export class Ledger {
     this.profiles = new EventSourcedStreams(store, initialProfileState, evolve, clock);
     this.catalogues = new EventSourcedStreams(store, initialCatalogue, evolveCatalogue, clock);
     this.reservations = new EventSourcedStreams(store, initialReservation, evolveReservation, clock);
-    this.endpoints = new EventSourcedStreams(store, () => ({}), evolveEndpoints, clock);
+    this.endpoints = new EventSourcedStreams(store, initialEndpoints, evolveEndpoints, clock);
   }
 
   context(): DecideContext {

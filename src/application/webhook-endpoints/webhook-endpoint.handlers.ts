@@ -3,10 +3,13 @@ import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@n
 import { DomainError } from '../../domain/shared/domain-error';
 import {
   checkEventTypes,
+  deleteEndpoint,
   EndpointEvent,
   endpointNotFound,
   EndpointsState,
   endpointsStreamId,
+  rotateEndpointSecret,
+  updateEndpoint,
   WebhookEndpoint,
 } from '../../domain/webhooks/webhook-endpoint';
 import { newSigningSecret, verifyEndpoint } from '../../webhooks/endpoint-verification';
@@ -40,7 +43,7 @@ async function decideOnEndpoints(
 }
 
 const pick = (state: EndpointsState | DomainError, id: string): EndpointResult =>
-  state instanceof DomainError ? state : (state[id] ?? endpointNotFound());
+  state instanceof DomainError ? state : (state.get(id) ?? endpointNotFound());
 
 @CommandHandler(CreateWebhookEndpointCommand)
 export class CreateWebhookEndpointHandler implements ICommandHandler<CreateWebhookEndpointCommand, EndpointResult> {
@@ -78,7 +81,7 @@ export class UpdateWebhookEndpointHandler implements ICommandHandler<UpdateWebho
     const typesError = checkEventTypes(cmd.changes.event_types);
     if (typesError) return typesError;
     const state = await decideOnEndpoints(this.ledger, cmd.appId, 'admin.update_webhook_endpoint', (s) =>
-      s[cmd.id] ? [{ type: 'WebhookEndpointUpdated', data: { id: cmd.id, ...cmd.changes } }] : endpointNotFound(),
+      updateEndpoint(s, { id: cmd.id, ...cmd.changes }),
     );
     return pick(state, cmd.id);
   }
@@ -90,7 +93,7 @@ export class DeleteWebhookEndpointHandler implements ICommandHandler<DeleteWebho
 
   async execute(cmd: DeleteWebhookEndpointCommand): Promise<null | DomainError> {
     const state = await decideOnEndpoints(this.ledger, cmd.appId, 'admin.delete_webhook_endpoint', (s) =>
-      s[cmd.id] ? [{ type: 'WebhookEndpointDeleted', data: { id: cmd.id } }] : endpointNotFound(),
+      deleteEndpoint(s, cmd.id),
     );
     return state instanceof DomainError ? state : null;
   }
@@ -103,7 +106,7 @@ export class RotateWebhookSecretHandler implements ICommandHandler<RotateWebhook
   async execute(cmd: RotateWebhookSecretCommand): Promise<EndpointResult> {
     const secret = newSigningSecret();
     const state = await decideOnEndpoints(this.ledger, cmd.appId, 'admin.rotate_webhook_secret', (s) =>
-      s[cmd.id] ? [{ type: 'WebhookEndpointSecretRotated', data: { id: cmd.id, secret } }] : endpointNotFound(),
+      rotateEndpointSecret(s, cmd.id, secret),
     );
     return pick(state, cmd.id);
   }
@@ -127,7 +130,7 @@ export class ListWebhookEndpointsHandler implements IQueryHandler<ListWebhookEnd
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
 
   async execute(q: ListWebhookEndpointsQuery): Promise<WebhookEndpoint[]> {
-    return Object.values((await this.ledger.endpoints.load(endpointsStreamId(q.appId))).state);
+    return [...(await this.ledger.endpoints.load(endpointsStreamId(q.appId))).state.values()];
   }
 }
 
@@ -136,7 +139,7 @@ export class GetWebhookEndpointHandler implements IQueryHandler<GetWebhookEndpoi
   constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
 
   async execute(q: GetWebhookEndpointQuery): Promise<EndpointResult> {
-    return (await this.ledger.endpoints.load(endpointsStreamId(q.appId))).state[q.id] ?? endpointNotFound();
+    return (await this.ledger.endpoints.load(endpointsStreamId(q.appId))).state.get(q.id) ?? endpointNotFound();
   }
 }
 
@@ -146,7 +149,7 @@ export class ListDeliveriesHandler implements IQueryHandler<ListDeliveriesQuery,
 
   async execute(q: ListDeliveriesQuery): Promise<DeliveryView[] | DomainError> {
     const endpoints = (await this.ledger.endpoints.load(endpointsStreamId(q.appId))).state;
-    if (!endpoints[q.endpointId]) return endpointNotFound();
+    if (!endpoints.has(q.endpointId)) return endpointNotFound();
     await this.ledger.readModels.webhookOutboxRunner.catchUpToHead();
     return this.ledger.readModels.outboxAdmin.deliveries(q.appId, q.endpointId, q.limit);
   }

@@ -28,7 +28,7 @@ describe('catalogue', () => {
     expect(DEFAULT_ACCESS_LEVEL).toBe('premium');
     expect(hasAccessLevel(initialCatalogue(), 'premium')).toBe(true);
     expect(hasAccessLevel(initialCatalogue(), 'gold')).toBe(false);
-    expect(initialCatalogue().products).toEqual({});
+    expect(initialCatalogue().products).toEqual(new Map());
   });
 
   it('hasAccessLevel does not see inherited object keys', () => {

@@ -15,14 +15,15 @@ export interface ProductMapped {
 
 export type CatalogueEvent = AccessLevelDeclared | ProductMapped;
 
+/** Keyed by ids the app chose: Maps, so no id can reach Object.prototype. */
 export interface CatalogueState {
-  access_levels: Record<string, { created_at: string | null }>;
-  products: Record<string, { access_level_id: string; updated_at: string }>;
+  access_levels: ReadonlyMap<string, { created_at: string | null }>;
+  products: ReadonlyMap<string, { access_level_id: string; updated_at: string }>;
 }
 
 export const initialCatalogue = (): CatalogueState => ({
-  access_levels: { [DEFAULT_ACCESS_LEVEL]: { created_at: null } },
-  products: {},
+  access_levels: new Map([[DEFAULT_ACCESS_LEVEL, { created_at: null }]]),
+  products: new Map(),
 });
 
 export const catalogueStreamId = (appId: string): string => `catalogue-${appId}`;
@@ -32,23 +33,23 @@ export function evolveCatalogue(state: CatalogueState, event: CatalogueEvent): C
     case 'AccessLevelDeclared':
       return {
         ...state,
-        access_levels: { ...state.access_levels, [event.data.access_level_id]: { created_at: event.data.declared_at } },
+        access_levels: new Map(state.access_levels).set(event.data.access_level_id, { created_at: event.data.declared_at }),
       };
     case 'ProductMapped':
       return {
         ...state,
-        products: {
-          ...state.products,
-          [event.data.store_product_id]: { access_level_id: event.data.access_level_id, updated_at: event.data.mapped_at },
-        },
+        products: new Map(state.products).set(event.data.store_product_id, {
+          access_level_id: event.data.access_level_id,
+          updated_at: event.data.mapped_at,
+        }),
       };
   }
 }
 
-export const hasAccessLevel = (c: CatalogueState, id: string): boolean => Object.hasOwn(c.access_levels, id);
+export const hasAccessLevel = (c: CatalogueState, id: string): boolean => c.access_levels.has(id);
 
 export const accessLevelOf = (c: CatalogueState, storeProductId: string): string | null =>
-  c.products[storeProductId]?.access_level_id ?? null;
+  c.products.get(storeProductId)?.access_level_id ?? null;
 
 export const accessLevelMissing = (id: string): DomainError =>
   new DomainError('paid_access_level_does_not_exist', 'non_field_errors', `Paid access level \`${id}\` does not exist`);
@@ -64,7 +65,7 @@ export function mapProduct(
   now: Date,
 ): CatalogueEvent[] | DomainError {
   if (!hasAccessLevel(state, accessLevelId)) return accessLevelMissing(accessLevelId);
-  if (state.products[storeProductId]?.access_level_id === accessLevelId) return [];
+  if (state.products.get(storeProductId)?.access_level_id === accessLevelId) return [];
   return [
     {
       type: 'ProductMapped',

@@ -114,15 +114,15 @@ function grantSourceOf(g: Grant): AccessSource {
   };
 }
 
-/** Every source of every access level, with refunds and revocations applied. Sources already ended are kept. */
 /*
- * States, chains and grants are immutable (evolve builds new objects and shares unchanged
- * ones), so what is derived from one object can be kept with it: folding a profile with many
- * grants then costs its new grant, not all of them again. Pure memoisation, no behaviour.
+ * Chains and grants are never changed once built (a change replaces the entry), so what is derived
+ * from one can be kept with it: folding a profile with many grants then costs its new grant, not
+ * all of them again. A state's own list is kept with the state's `seq`: applyEvent updates states
+ * in place, and every event it folds moves `seq`. Pure memoisation, no behaviour.
  */
 const chainSources = new WeakMap<Chain, AccessSource | null>();
 const grantSources = new WeakMap<Grant, AccessSource>();
-const stateSources = new WeakMap<ProfileState, AccessSource[]>();
+const stateSources = new WeakMap<ProfileState, { seq: number; sources: AccessSource[] }>();
 
 function chainSource(chain: Chain): AccessSource | null {
   let s = chainSources.get(chain);
@@ -136,15 +136,18 @@ function grantSource(g: Grant): AccessSource {
   return s;
 }
 
+/** Every source of every access level, with refunds and revocations applied. Sources already ended are kept. */
 export function accessSources(state: ProfileState): AccessSource[] {
-  let sources = stateSources.get(state);
-  if (sources === undefined) stateSources.set(state, (sources = computeAccessSources(state)));
+  const memo = stateSources.get(state);
+  if (memo !== undefined && memo.seq === state.seq) return memo.sources;
+  const sources = computeAccessSources(state);
+  stateSources.set(state, { seq: state.seq, sources });
   return sources;
 }
 
 function computeAccessSources(state: ProfileState): AccessSource[] {
   const sources: AccessSource[] = [];
-  for (const chain of Object.values(state.chains)) {
+  for (const chain of state.chains.values()) {
     const s = chainSource(chain);
     if (s) sources.push(capByRevocations(state, s, chain.given_seq));
   }

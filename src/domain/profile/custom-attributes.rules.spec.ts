@@ -76,26 +76,28 @@ describe('parseCustomAttributes', () => {
 describe('checkCustomAttributeCount (at most 30 keys after merge)', () => {
   const keys = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
 
+  const current = (n: number) => new Map(Object.entries(keys(n)));
+
   it('the limit is 30', () => {
     expect(MAX_CUSTOM_ATTRIBUTES).toBe(30);
   });
 
   it('30 is fine, 31 is refused', () => {
-    expect(checkCustomAttributeCount({}, keys(30))).toBeNull();
-    expect(errorOf(checkCustomAttributeCount({}, keys(31)))).toEqual(refused('A profile can have at most 30 custom attributes.'));
+    expect(checkCustomAttributeCount(new Map(), keys(30))).toBeNull();
+    expect(errorOf(checkCustomAttributeCount(new Map(), keys(31)))).toEqual(refused('A profile can have at most 30 custom attributes.'));
   });
 
   it('counts the merge of current and changes', () => {
-    expect(errorOf(checkCustomAttributeCount(keys(20), keys(11, 'n'))).code).toBe('validation_error');
-    expect(checkCustomAttributeCount(keys(20), keys(10, 'n'))).toBeNull();
+    expect(errorOf(checkCustomAttributeCount(current(20), keys(11, 'n'))).code).toBe('validation_error');
+    expect(checkCustomAttributeCount(current(20), keys(10, 'n'))).toBeNull();
   });
 
   it('overwriting existing keys does not add', () => {
-    expect(checkCustomAttributeCount(keys(30), { k0: 'x', k29: 'y' })).toBeNull();
+    expect(checkCustomAttributeCount(current(30), { k0: 'x', k29: 'y' })).toBeNull();
   });
 
   it('deletions make room', () => {
-    expect(checkCustomAttributeCount(keys(30), { k0: null, extra: 1 })).toBeNull();
-    expect(errorOf(checkCustomAttributeCount(keys(30), { absent: null, extra: 1 })).code).toBe('validation_error');
+    expect(checkCustomAttributeCount(current(30), { k0: null, extra: 1 })).toBeNull();
+    expect(errorOf(checkCustomAttributeCount(current(30), { absent: null, extra: 1 })).code).toBe('validation_error');
   });
 });

@@ -10,8 +10,7 @@ export function parseCustomAttributes(input: unknown): CustomAttributeChanges | 
   const source = 'custom_attributes';
   if (!Array.isArray(input)) return validationError(source, 'Expected a list of {key, value} items.');
   if (input.length === 0) return validationError(source, 'custom_attributes must contain at least one key/value pair.');
-  // Null-prototype maps: a key such as `__proto__` is data like any other.
-  const changes: CustomAttributeChanges = Object.create(null);
+  const changes = new Map<string, string | number | null>();
   for (const item of input) {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       return validationError(source, 'Each item must be an object with key and value.');
@@ -23,24 +22,25 @@ export function parseCustomAttributes(input: unknown): CustomAttributeChanges | 
         'key must be 1 to 30 characters: letters, numbers, dashes, points and underscores only.',
       );
     }
-    if (value === null || value === undefined || value === '') changes[key] = null;
-    else if (typeof value === 'number' && Number.isFinite(value)) changes[key] = value;
-    else if (typeof value === 'boolean') changes[key] = value ? 1 : 0;
+    if (value === null || value === undefined || value === '') changes.set(key, null);
+    else if (typeof value === 'number' && Number.isFinite(value)) changes.set(key, value);
+    else if (typeof value === 'boolean') changes.set(key, value ? 1 : 0);
     else if (typeof value === 'string') {
       if (value.length > MAX_VALUE_LENGTH) {
         return validationError(source, `value of ${key} must be at most ${MAX_VALUE_LENGTH} characters.`);
       }
-      changes[key] = value;
+      changes.set(key, value);
     } else return validationError(source, `value of ${key} must be a string or a number.`);
   }
-  return changes;
+  // Own properties only (a key such as `__proto__` becomes an own property, never the prototype): events carry plain JSON.
+  return Object.fromEntries(changes);
 }
 
 export function checkCustomAttributeCount(
-  current: Record<string, string | number>,
+  current: ReadonlyMap<string, string | number>,
   changes: CustomAttributeChanges,
 ): DomainError | null {
-  const keys = new Set(Object.keys(current));
+  const keys = new Set(current.keys());
   for (const [key, value] of Object.entries(changes)) {
     if (value === null) keys.delete(key);
     else keys.add(key);

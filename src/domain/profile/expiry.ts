@@ -36,7 +36,7 @@ function unmappedEnd(chain: Chain): number {
 
 function fromSource(state: ProfileState, s: AccessSource): Candidate | null {
   if (s.until === null) return null;
-  const chain = s.kind === 'grant' ? undefined : state.chains[s.store_original_transaction_id];
+  const chain = s.kind === 'grant' ? undefined : state.chains.get(s.store_original_transaction_id);
   if (chain?.current.refunded_at) return null; // the refund already ended it, and said so
   const naturalEnd = s.kind === 'grant' ? (s.expires_at === null ? null : toMs(s.expires_at)) : null;
   const revoked =
@@ -68,10 +68,10 @@ function pending(state: ProfileState): Candidate[] {
     const recorded =
       c.source === 'grant'
         ? state.grants.find((g) => g.grant_id === c.id)?.expiry_recorded_until
-        : state.chains[c.id]?.expiry_recorded_until;
+        : state.chains.get(c.id)?.expiry_recorded_until;
     if (recorded !== c.until) out.push(c);
   }
-  for (const chain of Object.values(state.chains)) {
+  for (const chain of state.chains.values()) {
     if (mapped.has(chain.original_id) || chain.current.purchase_type !== 'subscription' || chain.current.refunded_at) continue;
     const until = unmappedEnd(chain);
     if (chain.expiry_recorded_until === until) continue;

@@ -4,7 +4,7 @@ import { formatPythonDate, Iso, toMs } from '../shared/time';
 import { accessLevelsAt, accessSources } from './access';
 import { checkCustomAttributeCount } from './custom-attributes.rules';
 import { Attributes, CustomAttributeChanges, ProfileEvent, Transaction } from './profile.events';
-import { isTrial, ownEntry, ProfileState } from './profile.state';
+import { isTrial, ProfileState } from './profile.state';
 import { checkTransaction } from './transaction.rules';
 
 /** What a decision may use besides state and command: the time and fresh ids. */
@@ -29,7 +29,7 @@ export interface CreateProfile {
 
 export function createProfile(state: ProfileState, cmd: CreateProfile, ctx: DecideContext): Decision {
   if (state.exists) return [];
-  const countError = checkCustomAttributeCount({}, cmd.custom_attributes);
+  const countError = checkCustomAttributeCount(new Map(), cmd.custom_attributes);
   if (countError) return countError;
   return [
     {
@@ -63,13 +63,13 @@ export function updateAttributes(
   for (const [k, v] of Object.entries(cmd.attributes)) {
     if (JSON.stringify(state.attributes[k as keyof Attributes]) !== JSON.stringify(v)) attributes[k as keyof Attributes] = v;
   }
-  const custom: CustomAttributeChanges = Object.create(null);
+  const custom = new Map<string, string | number | null>();
   for (const [k, v] of Object.entries(cmd.custom_attributes)) {
-    const present = Object.hasOwn(state.custom_attributes, k);
-    if (v === null ? present : state.custom_attributes[k] !== v) custom[k] = v;
+    const present = state.custom_attributes.has(k);
+    if (v === null ? present : state.custom_attributes.get(k) !== v) custom.set(k, v);
   }
-  if (Object.keys(attributes).length === 0 && Object.keys(custom).length === 0) return [];
-  return [{ type: 'AttributesUpdated', data: { attributes, custom_attributes: custom } }];
+  if (Object.keys(attributes).length === 0 && custom.size === 0) return [];
+  return [{ type: 'AttributesUpdated', data: { attributes, custom_attributes: Object.fromEntries(custom) } }];
 }
 
 const newlySet = (before: Iso | null | undefined, after: Iso | null): boolean => after !== null && (before ?? null) === null;
@@ -77,7 +77,7 @@ const newlySet = (before: Iso | null | undefined, after: Iso | null): boolean =>
 /** The latest transaction of t's chain purchased no later than t (t itself excluded). */
 function predecessorOf(state: ProfileState, t: Transaction): Transaction | undefined {
   let best: Transaction | undefined;
-  for (const p of Object.values(state.transactions)) {
+  for (const p of state.transactions.values()) {
     if (p.store_original_transaction_id !== t.store_original_transaction_id || p.store_transaction_id === t.store_transaction_id) continue;
     if (toMs(p.purchased_at) > toMs(t.purchased_at)) continue;
     if (!best || toMs(p.purchased_at) >= toMs(best.purchased_at)) best = p;
@@ -87,8 +87,8 @@ function predecessorOf(state: ProfileState, t: Transaction): Transaction | undef
 
 /** Adapty's event types for a transaction change (see event-semantics.md). */
 function effectsOf(state: ProfileState, t: Transaction): string[] {
-  const previous = ownEntry(state.transactions, t.store_transaction_id);
-  const chain = ownEntry(state.chains, t.store_original_transaction_id);
+  const previous = state.transactions.get(t.store_transaction_id);
+  const chain = state.chains.get(t.store_original_transaction_id);
   const effects: string[] = [];
   const oneTime = t.purchase_type === 'one_time_purchase';
   if (!previous) {
@@ -127,7 +127,7 @@ export function recordTransaction(
   if (!state.exists) return purchaseProfileNotFound();
   const ruleError = checkTransaction(t);
   if (ruleError) return ruleError;
-  const previous = ownEntry(state.transactions, t.store_transaction_id);
+  const previous = state.transactions.get(t.store_transaction_id);
   if (previous) {
     if (previous.store_original_transaction_id !== t.store_original_transaction_id || previous.purchase_type !== t.purchase_type) {
       return validationError(
@@ -137,7 +137,7 @@ export function recordTransaction(
     }
     if (JSON.stringify(previous) === JSON.stringify(t)) return [];
   }
-  const chain = ownEntry(state.chains, t.store_original_transaction_id);
+  const chain = state.chains.get(t.store_original_transaction_id);
   if (chain && chain.current.purchase_type !== t.purchase_type) {
     return validationError('purchase_type', 'This store_original_transaction_id is already recorded with another purchase_type.');
   }

@@ -80,7 +80,7 @@ describe('evolve', () => {
       type: 'AttributesUpdated',
       data: { attributes: {}, custom_attributes: { a: null, c: '' } },
     });
-    expect(state.custom_attributes).toEqual({ b: 2 });
+    expect(state.custom_attributes).toEqual(new Map([['b', 2]]));
     expect(state.attributes).toEqual({ email: 'a@b.c' });
   });
 });

@@ -30,6 +30,11 @@ export interface Revocation {
   seq: number;
 }
 
+/**
+ * A profile folded from its stream. Everything keyed by a store- or user-supplied string is a Map.
+ * Entries (transactions, chains, grants) are never changed once built — a change replaces the entry —
+ * so what is derived from one entry can be kept with it; the containers belong to the state.
+ */
 export interface ProfileState {
   exists: boolean;
   deleted: boolean;
@@ -38,10 +43,11 @@ export interface ProfileState {
   customer_user_id: string | null;
   created_at: Iso;
   attributes: Attributes;
-  custom_attributes: Record<string, string | number>;
+  custom_attributes: Map<string, string | number>;
   /** Every transaction by store_transaction_id: deduplication and revenue. */
-  transactions: Record<string, Transaction>;
-  chains: Record<string, Chain>;
+  transactions: Map<string, Transaction>;
+  /** By store_original_transaction_id. */
+  chains: Map<string, Chain>;
   grants: Grant[];
   revocations: Revocation[];
   total_revenue_usd: number;
@@ -57,9 +63,9 @@ export const initialProfileState = (): ProfileState => ({
   customer_user_id: null,
   created_at: '',
   attributes: {},
-  custom_attributes: {},
-  transactions: {},
-  chains: {},
+  custom_attributes: new Map(),
+  transactions: new Map(),
+  chains: new Map(),
   grants: [],
   revocations: [],
   total_revenue_usd: 0,
@@ -72,108 +78,105 @@ export const usdRevenueOf = (t: Transaction): number =>
 
 export const isTrial = (t: Transaction): boolean => t.offer?.type === 'free_trial';
 
-/** Looks a store-supplied id up as an own key only: ids such as `toString` or `constructor` must not hit Object.prototype. */
-export const ownEntry = <T>(record: Record<string, T>, key: string): T | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
-
-function applyCustomAttributes(current: Record<string, string | number>, changes: Record<string, string | number | null>) {
-  const next: Record<string, string | number> = Object.assign(Object.create(null), current);
+function applyCustomAttributes(into: Map<string, string | number>, changes: Record<string, string | number | null>): void {
+  // Object.entries lists own keys only: a key such as `__proto__` or `constructor` is data like any other.
   for (const [key, value] of Object.entries(changes)) {
-    if (value === null || value === '') delete next[key];
-    else next[key] = value;
+    if (value === null || value === '') into.delete(key);
+    else into.set(key, value);
   }
-  return next;
 }
 
 const roundCents = (n: number): number => Math.round(n * 1e6) / 1e6;
 
-export function evolve(state: ProfileState, event: ProfileEvent): ProfileState {
+function recordTransaction(state: ProfileState, data: Extract<ProfileEvent, { type: 'TransactionRecorded' }>['data'], seq: number): void {
+  const { transaction: t, access_level_id, purchase_id } = data;
+  const previous = state.transactions.get(t.store_transaction_id);
+  const revenue = state.total_revenue_usd - (previous ? usdRevenueOf(previous) : 0) + usdRevenueOf(t);
+  const chain = state.chains.get(t.store_original_transaction_id);
+  let next: Chain;
+  if (!chain) {
+    next = { original_id: t.store_original_transaction_id, access_level_id, purchase_id, first_purchased_at: t.purchased_at, current: t, given_seq: seq };
+  } else if (chain.current.store_transaction_id === t.store_transaction_id) {
+    next = { ...chain, current: t, access_level_id };
+  } else if (toMs(t.purchased_at) >= toMs(chain.current.purchased_at)) {
+    next = { ...chain, current: t, access_level_id, given_seq: seq };
+  } else {
+    // A late, older transaction is history only: it never rolls access back.
+    next = { ...chain, first_purchased_at: toMs(t.purchased_at) < toMs(chain.first_purchased_at) ? t.purchased_at : chain.first_purchased_at };
+  }
+  state.transactions.set(t.store_transaction_id, t);
+  state.chains.set(next.original_id, next);
+  state.total_revenue_usd = roundCents(revenue);
+}
+
+/**
+ * Folds one event into `state`, which the caller owns: containers are updated in place, so folding
+ * a long history costs each event, not the history again. Use `evolve` to keep the state before.
+ */
+export function applyEvent(state: ProfileState, event: ProfileEvent): ProfileState {
   const seq = state.seq + 1;
   switch (event.type) {
     case 'ProfileCreated': {
       const d = event.data;
-      return {
-        ...initialProfileState(),
+      Object.assign(state, initialProfileState(), {
         exists: true,
         app_id: d.app_id,
         profile_id: d.profile_id,
         customer_user_id: d.customer_user_id,
         created_at: d.created_at,
         attributes: { ...d.attributes },
-        custom_attributes: applyCustomAttributes({}, d.custom_attributes),
-        seq,
-      };
+      });
+      applyCustomAttributes(state.custom_attributes, d.custom_attributes);
+      break;
     }
     case 'CustomerUserIdAttached':
-      return { ...state, customer_user_id: event.data.customer_user_id, seq };
+      state.customer_user_id = event.data.customer_user_id;
+      break;
     case 'AttributesUpdated':
-      return {
-        ...state,
-        attributes: { ...state.attributes, ...event.data.attributes },
-        custom_attributes: applyCustomAttributes(state.custom_attributes, event.data.custom_attributes),
-        seq,
-      };
-    case 'TransactionRecorded': {
-      const { transaction: t, access_level_id, purchase_id } = event.data;
-      const previous = ownEntry(state.transactions, t.store_transaction_id);
-      const revenue = state.total_revenue_usd - (previous ? usdRevenueOf(previous) : 0) + usdRevenueOf(t);
-      const chain = ownEntry(state.chains, t.store_original_transaction_id);
-      let nextChain: Chain;
-      if (!chain) {
-        nextChain = {
-          original_id: t.store_original_transaction_id,
-          access_level_id,
-          purchase_id,
-          first_purchased_at: t.purchased_at,
-          current: t,
-          given_seq: seq,
-        };
-      } else if (chain.current.store_transaction_id === t.store_transaction_id) {
-        nextChain = { ...chain, current: t, access_level_id };
-      } else if (toMs(t.purchased_at) >= toMs(chain.current.purchased_at)) {
-        nextChain = { ...chain, current: t, access_level_id, given_seq: seq };
-      } else {
-        // A late, older transaction is history only: it never rolls access back.
-        nextChain = {
-          ...chain,
-          first_purchased_at: toMs(t.purchased_at) < toMs(chain.first_purchased_at) ? t.purchased_at : chain.first_purchased_at,
-        };
-      }
-      return {
-        ...state,
-        transactions: { ...state.transactions, [t.store_transaction_id]: t },
-        chains: { ...state.chains, [nextChain.original_id]: nextChain },
-        total_revenue_usd: roundCents(revenue),
-        seq,
-      };
-    }
-    case 'AccessGranted': {
-      const d = event.data;
-      return {
-        ...state,
-        grants: [...state.grants, { ...d, given_seq: seq }],
-        seq,
-      };
-    }
+      state.attributes = { ...state.attributes, ...event.data.attributes };
+      applyCustomAttributes(state.custom_attributes, event.data.custom_attributes);
+      break;
+    case 'TransactionRecorded':
+      recordTransaction(state, event.data, seq);
+      break;
+    case 'AccessGranted':
+      state.grants.push({ ...event.data, given_seq: seq });
+      break;
     case 'AccessRevoked':
-      return {
-        ...state,
-        revocations: [...state.revocations, { access_level_id: event.data.access_level_id, revoke_at: event.data.revoke_at, seq }],
-        seq,
-      };
+      state.revocations.push({ access_level_id: event.data.access_level_id, revoke_at: event.data.revoke_at, seq });
+      break;
     case 'SourceExpired': {
       const d = event.data;
       const until = toMs(d.until);
       if (d.source === 'grant') {
-        return { ...state, grants: state.grants.map((g) => (g.grant_id === d.id ? { ...g, expiry_recorded_until: until } : g)), seq };
+        const i = state.grants.findIndex((g) => g.grant_id === d.id);
+        if (i !== -1) state.grants[i] = { ...state.grants[i], expiry_recorded_until: until };
+      } else {
+        const chain = state.chains.get(d.id);
+        if (chain) state.chains.set(d.id, { ...chain, expiry_recorded_until: until });
       }
-      const chain = state.chains[d.id];
-      return chain ? { ...state, chains: { ...state.chains, [d.id]: { ...chain, expiry_recorded_until: until } }, seq } : { ...state, seq };
+      break;
     }
     case 'ProfileDeleted':
-      return { ...initialProfileState(), deleted: true, seq };
+      Object.assign(state, initialProfileState(), { deleted: true });
+      break;
   }
+  state.seq = seq;
+  return state;
 }
 
+/** A state that shares the (never changed) entries but owns its containers. */
+export const copyProfileState = (s: ProfileState): ProfileState => ({
+  ...s,
+  custom_attributes: new Map(s.custom_attributes),
+  transactions: new Map(s.transactions),
+  chains: new Map(s.chains),
+  grants: [...s.grants],
+  revocations: [...s.revocations],
+});
+
+/** Pure fold step: `state` is left as it was. */
+export const evolve = (state: ProfileState, event: ProfileEvent): ProfileState => applyEvent(copyProfileState(state), event);
+
 export const foldProfile = (events: ProfileEvent[], from: ProfileState = initialProfileState()): ProfileState =>
-  events.reduce(evolve, from);
+  events.reduce(applyEvent, copyProfileState(from));

@@ -147,7 +147,7 @@ describe('v1 grant with a transaction: a TransactionRecorded whose chain gives t
 
   it('is_lifetime → a one-time purchase: lifetime access', () => {
     const state = after(given(), decideV1Grant(given(), withTransaction({ is_lifetime: true }), CATALOGUE, context()));
-    expect(Object.values(state.chains)[0].current.purchase_type).toBe('one_time_purchase');
+    expect([...state.chains.values()][0].current.purchase_type).toBe('one_time_purchase');
     expect(levelsAt(state, NOW_MS + 10_000 * 86_400_000)).toEqual([expect.objectContaining({ access_level_id: 'premium', until: null })]);
   });
 
@@ -160,9 +160,9 @@ describe('v1 grant with a transaction: a TransactionRecorded whose chain gives t
     const first = after(given(), decideV1Grant(given(), withTransaction(), CATALOGUE, context()));
     const cmd = withTransaction({ vendor_transaction_id: 'v1-tx-2', vendor_original_transaction_id: 'v1-tx-1', starts_at: day(30), duration_days: 30 });
     const second = after(first, decideV1Grant(first, cmd, CATALOGUE, context(new Date(ms(day(1))))));
-    expect(Object.keys(second.chains)).toEqual(['v1-tx-1']);
-    expect(second.chains['v1-tx-1'].current.store_transaction_id).toBe('v1-tx-2');
-    expect(second.chains['v1-tx-1'].purchase_id).toBe('id-1');
+    expect([...second.chains.keys()]).toEqual(['v1-tx-1']);
+    expect(second.chains.get('v1-tx-1')!.current.store_transaction_id).toBe('v1-tx-2');
+    expect(second.chains.get('v1-tx-1')!.purchase_id).toBe('id-1');
   });
 
   it('the same transaction again is deduplicated: nothing is recorded twice', () => {

@@ -4,7 +4,7 @@ import { Iso, toMs } from '../shared/time';
 import { accessLevelsAt, accessSources, GRANT_PRODUCT_ID, GRANT_STORE } from './access';
 import { DecideContext, Decision, grantAccess, purchaseProfileNotFound, recordTransaction } from './profile.decide';
 import { Offer, ProfileEvent, Transaction } from './profile.events';
-import { ownEntry, ProfileState } from './profile.state';
+import { ProfileState } from './profile.state';
 
 /**
  * Adapty's legacy v1 "Prolong/grant a subscription" (contract §2.12), decided with the same
@@ -40,7 +40,7 @@ export function withProductUnlocking(catalogue: CatalogueState, storeProductId: 
   if (accessLevelId === null) return catalogue;
   return {
     ...catalogue,
-    products: { ...catalogue.products, [storeProductId]: { access_level_id: accessLevelId, updated_at: '' } },
+    products: new Map(catalogue.products).set(storeProductId, { access_level_id: accessLevelId, updated_at: '' }),
   };
 }
 
@@ -118,9 +118,9 @@ export function decideV1Grant(state: ProfileState, cmd: V1Grant, catalogue: Cata
 
   const t = v1GrantTransaction(cmd, end.expires_at, ctx.now);
   if (t === null) return grant();
-  const existing = ownEntry(state.transactions, t.store_transaction_id);
+  const existing = state.transactions.get(t.store_transaction_id);
   if (existing) {
-    const chain = ownEntry(state.chains, existing.store_original_transaction_id);
+    const chain = state.chains.get(existing.store_original_transaction_id);
     return chain?.access_level_id === cmd.access_level_id ? [] : grant();
   }
   const decision = recordTransaction(state, t, withProductUnlocking(catalogue, t.store_product_id, cmd.access_level_id), ctx);

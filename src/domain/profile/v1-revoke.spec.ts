@@ -99,7 +99,7 @@ describe('v1 revoke', () => {
   it('is_refund on a store purchase giving the level (v2 set transaction): refunded, revenue gone', () => {
     const state = given(recorded(oneTime()));
     const next = after(state, decideV1Revoke(state, { access_level_id: 'premium', is_refund: true }, CATALOGUE, context()));
-    expect(next.transactions['otp-1']).toMatchObject({ refunded_at: NOW.toISOString(), cancellation_reason: 'refund' });
+    expect(next.transactions.get('otp-1')).toMatchObject({ refunded_at: NOW.toISOString(), cancellation_reason: 'refund' });
     expect(next.total_revenue_usd).toBe(0);
     expect(levelsAt(next)).toEqual([]);
   });
@@ -107,7 +107,7 @@ describe('v1 revoke', () => {
   it('when a grant is shown, the refund still finds the subscription behind the level', () => {
     const state = given(recorded(subscription()), granted('premium', null, null));
     const next = after(state, decideV1Revoke(state, { access_level_id: 'premium', is_refund: true }, CATALOGUE, context()));
-    expect(next.transactions['tx-1'].refunded_at).toBe(NOW.toISOString());
+    expect(next.transactions.get('tx-1')!.refunded_at).toBe(NOW.toISOString());
     expect(next.total_revenue_usd).toBe(0);
   });
 

@@ -4,7 +4,7 @@ import { toMs } from '../shared/time';
 import { AccessSource, accessLevelsAt, accessSources } from './access';
 import { DecideContext, Decision, recordTransaction, revokeAccess } from './profile.decide';
 import { Transaction } from './profile.events';
-import { foldProfile, ownEntry, ProfileState } from './profile.state';
+import { foldProfile, ProfileState } from './profile.state';
 import { keepEffects, withProductUnlocking } from './v1-grant';
 
 export interface V1Revoke {
@@ -68,7 +68,7 @@ export function decideV1Revoke(state: ProfileState, cmd: V1Revoke, catalogue: Ca
   const linked = state.exists ? linkedSource(state, cmd.access_level_id, now) : null;
   const revoked = revokeAccess(state, { access_level_id: cmd.access_level_id, revoke_at: null }, catalogue, ctx);
   if (isDomainError(revoked) || linked === null) return revoked;
-  const chain = ownEntry(state.chains, linked.store_original_transaction_id);
+  const chain = state.chains.get(linked.store_original_transaction_id);
   if (!chain) return revoked;
   const updated = v1RevokedTransaction(chain.current, linked, cmd.is_refund, now);
   if (updated === null) return revoked;

@@ -33,38 +33,57 @@ export const ENDPOINT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'WebhookEndpointDeleted',
 ]);
 
-export type EndpointsState = Record<string, WebhookEndpoint>;
+/** By endpoint id: a Map, so an id such as `constructor` or `__proto__` is an id like any other. */
+export type EndpointsState = ReadonlyMap<string, WebhookEndpoint>;
+
+export const initialEndpoints = (): EndpointsState => new Map();
 
 export const endpointsStreamId = (appId: string): string => `webhook-endpoints-${appId}`;
 
+/**
+ * An event about an endpoint the state does not hold changes nothing: the deciders never emit
+ * one, but a log may already hold such events (written before they were refused).
+ */
 export function evolveEndpoints(state: EndpointsState, event: EndpointEvent): EndpointsState {
+  const id = event.data.id;
+  if (event.type === 'WebhookEndpointCreated') return new Map(state).set(id, { ...event.data, enabled: true, disabled_reason: null });
+  const current = state.get(id);
+  if (!current) return state;
   switch (event.type) {
-    case 'WebhookEndpointCreated':
-      return { ...state, [event.data.id]: { ...event.data, enabled: true, disabled_reason: null } };
     case 'WebhookEndpointUpdated': {
-      const current = state[event.data.id];
-      if (!current) return state;
       const { id: _id, ...changes } = event.data;
       const enabling = changes.enabled === true;
-      return { ...state, [event.data.id]: { ...current, ...changes, disabled_reason: enabling ? null : current.disabled_reason } };
+      return new Map(state).set(id, { ...current, ...changes, disabled_reason: enabling ? null : current.disabled_reason });
     }
-    case 'WebhookEndpointSecretRotated': {
-      const current = state[event.data.id];
-      return current ? { ...state, [event.data.id]: { ...current, secret: event.data.secret } } : state;
-    }
-    case 'WebhookEndpointDisabled': {
-      const current = state[event.data.id];
-      return current ? { ...state, [event.data.id]: { ...current, enabled: false, disabled_reason: event.data.reason } } : state;
-    }
+    case 'WebhookEndpointSecretRotated':
+      return new Map(state).set(id, { ...current, secret: event.data.secret });
+    case 'WebhookEndpointDisabled':
+      return new Map(state).set(id, { ...current, enabled: false, disabled_reason: event.data.reason });
     case 'WebhookEndpointDeleted': {
-      const next = { ...state };
-      delete next[event.data.id];
+      const next = new Map(state);
+      next.delete(id);
       return next;
     }
   }
 }
 
 export const endpointNotFound = (): DomainError => new DomainError('webhook_endpoint_does_not_exist', null, 'Webhook endpoint not found');
+
+type EndpointChanges = Extract<EndpointEvent, { type: 'WebhookEndpointUpdated' }>['data'];
+
+/** Deciders: an id the state does not hold is a 404, never an event. */
+export const updateEndpoint = (state: EndpointsState, changes: EndpointChanges): EndpointEvent[] | DomainError =>
+  state.has(changes.id) ? [{ type: 'WebhookEndpointUpdated', data: changes }] : endpointNotFound();
+
+export const deleteEndpoint = (state: EndpointsState, id: string): EndpointEvent[] | DomainError =>
+  state.has(id) ? [{ type: 'WebhookEndpointDeleted', data: { id } }] : endpointNotFound();
+
+export const rotateEndpointSecret = (state: EndpointsState, id: string, secret: string): EndpointEvent[] | DomainError =>
+  state.has(id) ? [{ type: 'WebhookEndpointSecretRotated', data: { id, secret } }] : endpointNotFound();
+
+/** The subscriber asked us to stop (410 Gone): once, while the endpoint is there and enabled. */
+export const disableEndpoint = (state: EndpointsState, id: string, reason: string): EndpointEvent[] =>
+  state.get(id)?.enabled ? [{ type: 'WebhookEndpointDisabled', data: { id, reason } }] : [];
 
 export function checkEventTypes(types: string[] | null | undefined): DomainError | null {
   if (types === null || types === undefined) return null;

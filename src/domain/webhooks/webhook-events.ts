@@ -36,7 +36,7 @@ export const formatWebhookDate = formatMicrosDate;
 const DAY = 86_400_000;
 
 function transactionProperties(t: Transaction, state: ProfileState): Record<string, unknown> {
-  const chainTransactions = Object.values(state.transactions).filter(
+  const chainTransactions = [...state.transactions.values()].filter(
     (x) => x.store_original_transaction_id === t.store_original_transaction_id && x.price.value > 0 && x.refunded_at === null,
   );
   const offer = t.offer;
@@ -65,7 +65,7 @@ function transactionProperties(t: Transaction, state: ProfileState): Record<stri
 }
 
 function accessLevelProperties(s: AccessSource, active: boolean, at: number, state: ProfileState): Record<string, unknown> {
-  const chain = s.kind === 'grant' ? undefined : state.chains[s.store_original_transaction_id];
+  const chain = s.kind === 'grant' ? undefined : state.chains.get(s.store_original_transaction_id);
   return {
     access_level_id: s.access_level_id,
     is_active: active,
@@ -164,7 +164,7 @@ export function webhookEventsFor(before: ProfileState, event: ProfileEvent, afte
       const d = event.data;
       const until = toMs(d.until);
       const out: WebhookEvent[] = [];
-      const chain = d.source === 'chain' ? after.chains[d.id] : undefined;
+      const chain = d.source === 'chain' ? after.chains.get(d.id) : undefined;
       if (chain && chain.current.purchase_type === 'subscription') {
         out.push({
           event_type: d.is_trial ? 'trial_expired' : 'subscription_expired',

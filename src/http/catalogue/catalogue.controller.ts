@@ -10,9 +10,9 @@ import { MapProductDto } from './catalogue.dto';
 const ID = /^[A-Za-z0-9_.:\-]{1,100}$/;
 
 const accessLevelsOut = (c: CatalogueState) =>
-  Object.entries(c.access_levels).map(([id, v]) => ({ access_level_id: id, created_at: v.created_at }));
+  [...c.access_levels].map(([id, v]) => ({ access_level_id: id, created_at: v.created_at }));
 const productsOut = (c: CatalogueState) =>
-  Object.entries(c.products).map(([id, v]) => ({ store_product_id: id, access_level_id: v.access_level_id, updated_at: v.updated_at }));
+  [...c.products].map(([id, v]) => ({ store_product_id: id, access_level_id: v.access_level_id, updated_at: v.updated_at }));
 
 function checkId(source: string, value: string): void {
   if (!ID.test(value)) unwrap(validationError(source, `${source} must be 1 to 100 letters, digits or _ . : -`));
@@ -37,7 +37,7 @@ export class CatalogueController {
     const state = unwrap(
       await this.commands.execute<DeclareAccessLevelCommand, CatalogueState | DomainError>(new DeclareAccessLevelCommand(appId, id)),
     );
-    return { data: { access_level_id: id, created_at: state.access_levels[id].created_at } };
+    return { data: { access_level_id: id, created_at: state.access_levels.get(id)!.created_at } };
   }
 
   @Get('products')
@@ -51,6 +51,6 @@ export class CatalogueController {
     const state = unwrap(
       await this.commands.execute<MapProductCommand, CatalogueState | DomainError>(new MapProductCommand(appId, id, body.access_level_id)),
     );
-    return { data: { store_product_id: id, ...state.products[id] } };
+    return { data: { store_product_id: id, ...state.products.get(id)! } };
   }
 }

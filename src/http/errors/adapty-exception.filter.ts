@@ -4,14 +4,13 @@ import { DomainError } from '../../domain/shared/domain-error';
 import { DomainErrorException } from './domain-error.exception';
 import { envelopeOf, ErrorEnvelope } from './error-envelope';
 
-const CODE_BY_STATUS: Record<number, { code: string; message: string }> = {
-  400: { code: 'validation_error', message: 'Invalid request.' },
-  401: { code: 'not_authenticated', message: 'Authentication credentials were not provided.' },
-  404: { code: 'not_found', message: 'Not found.' },
-  405: { code: 'method_not_allowed', message: 'Method not allowed.' },
-  413: { code: 'payload_too_large', message: 'Request body is too large.' },
-  415: { code: 'unsupported_media_type', message: 'Unsupported media type: send application/json.' },
-};
+const CODE_BY_STATUS = new Map<number, { code: string; message: string }>([
+  [400, { code: 'validation_error', message: 'Invalid request.' }],
+  [401, { code: 'not_authenticated', message: 'Authentication credentials were not provided.' }],
+  [404, { code: 'not_found', message: 'Not found.' }],
+  [413, { code: 'payload_too_large', message: 'Request body is too large.' }],
+  [415, { code: 'unsupported_media_type', message: 'Unsupported media type: send application/json.' }],
+]);
 
 /** Turns anything thrown into Adapty's envelope; a framework 4xx stays a 4xx, never a 500. */
 export function toEnvelope(exception: unknown, logger: Logger): ErrorEnvelope {
@@ -26,7 +25,7 @@ export function toEnvelope(exception: unknown, logger: Logger): ErrorEnvelope {
         ? (exception as { statusCode: number }).statusCode
         : 500;
   if (status >= 400 && status < 500) {
-    const known = CODE_BY_STATUS[status] ?? { code: 'validation_error', message: 'Invalid request.' };
+    const known = CODE_BY_STATUS.get(status) ?? { code: 'validation_error', message: 'Invalid request.' };
     const detail = exception instanceof Error && status === 400 ? exception.message : known.message;
     const envelope = envelopeOf(new DomainError(known.code, status === 400 ? 'non_field_errors' : null, detail));
     return { ...envelope, status_code: status };

@@ -8,7 +8,7 @@ export interface ErrorEnvelope {
 }
 
 /** The one place where an error code gets its HTTP status. */
-const STATUS_BY_CODE: Record<string, number | ((e: DomainError) => number)> = {
+const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Object.entries({
   // 404 on profile endpoints, 400 (source non_field_errors) on purchase and access endpoints.
   profile_does_not_exist: (e) => (e.source === 'non_field_errors' ? 400 : 404),
   paid_access_level_does_not_exist: 400,
@@ -35,16 +35,17 @@ const STATUS_BY_CODE: Record<string, number | ((e: DomainError) => number)> = {
   webhook_delivery_does_not_exist: 404,
   not_authenticated: 401,
   not_found: 404,
-  method_not_allowed: 405,
+  bad_request: 400,
+  request_timeout: 408,
+  request_header_fields_too_large: 431,
   payload_too_large: 413,
   unsupported_media_type: 415,
-  conflict: 409,
   not_implemented: 501,
   internal_error: 500,
-};
+}));
 
 export function statusOf(error: DomainError): number {
-  const entry = STATUS_BY_CODE[error.code];
+  const entry = STATUS_BY_CODE.get(error.code);
   if (entry === undefined) throw new Error(`No HTTP status mapped for error code ${error.code}`);
   return typeof entry === 'number' ? entry : entry(error);
 }
@@ -57,4 +58,4 @@ export function envelopeOf(error: DomainError, extra: DomainError[] = []): Error
   };
 }
 
-export const MAPPED_ERROR_CODES = Object.keys(STATUS_BY_CODE);
+export const MAPPED_ERROR_CODES = [...STATUS_BY_CODE.keys()];

@@ -7,7 +7,7 @@ import { isUuid } from '../../domain/shared/uuid';
 
 const MAX_CUSTOMER_USER_ID = 255;
 
-function header(request: AuthenticatedRequest, name: string): string | undefined {
+function header(request: AuthenticatedRequest, name: 'adapty-profile-id' | 'adapty-customer-user-id'): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -6,7 +6,11 @@ import { instantOrNull } from '../validation/is-instant';
 import { V1GrantRequestDto, V1ProfileRequestDto } from './v1.dto';
 
 const V1_ATTRIBUTES = ['ip_country', 'email', 'phone_number', 'first_name', 'last_name', 'gender', 'birthday'] as const;
-const GENDER: Record<string, string> = { female: 'f', male: 'm', other: 'o' };
+const GENDER = new Map([
+  ['female', 'f'],
+  ['male', 'm'],
+  ['other', 'o'],
+]);
 
 /**
  * A v1 attributes body as the shared commands take it: the same built-in attributes as v2 (gender
@@ -17,7 +21,7 @@ export function v1ProfileInput(dto: V1ProfileRequestDto): { attributes: Attribut
   for (const name of V1_ATTRIBUTES) {
     const value = dto[name];
     if (value === undefined) continue;
-    attributes[name] = name === 'gender' && typeof value === 'string' ? (GENDER[value] ?? value) : value;
+    attributes[name] = name === 'gender' && typeof value === 'string' ? (GENDER.get(value) ?? value) : value;
   }
   const dict = dto.custom_attributes;
   const items = dict ? Object.entries(dict).map(([key, value]) => ({ key, value })) : [];

@@ -53,7 +53,7 @@ export function undominatedSources(sources: AccessSource[]): AccessSource[] {
 export function toReadModel(state: ProfileState): ProfileReadModel {
   const subscriptions: ProfileReadModel['subscriptions'] = [];
   const nonSubscriptions: ProfileReadModel['non_subscriptions'] = [];
-  for (const chain of Object.values(state.chains)) {
+  for (const chain of state.chains.values()) {
     if (chain.current.purchase_type === 'subscription') {
       subscriptions.push({
         current: chain.current,
@@ -70,7 +70,7 @@ export function toReadModel(state: ProfileState): ProfileReadModel {
     created_at: state.created_at,
     total_revenue_usd: state.total_revenue_usd,
     attributes: state.attributes,
-    custom_attributes: Object.entries(state.custom_attributes),
+    custom_attributes: [...state.custom_attributes],
     sources: undominatedSources(accessSources(state)),
     subscriptions,
     non_subscriptions: nonSubscriptions,

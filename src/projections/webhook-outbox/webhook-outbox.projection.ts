@@ -183,7 +183,7 @@ export class WebhookOutboxProjection implements Projection {
   private applyEndpointEvent(appId: string, event: EndpointEvent): void {
     const id = event.data.id;
     const row = this.s.endpointsOf.all(appId).map((r) => JSON.parse(r.endpoint) as WebhookEndpoint).find((x) => x.id === id);
-    const next = evolveEndpoints(row ? { [id]: row } : {}, event)[id];
+    const next = evolveEndpoints(new Map(row ? [[id, row]] : []), event).get(id);
     if (next) this.s.saveEndpoint.run(id, appId, JSON.stringify(next));
     else this.s.removeEndpoint.run(id);
   }
@@ -209,7 +209,7 @@ export class WebhookOutboxProjection implements Projection {
         profile_country: typeof state.attributes.ip_country === 'string' ? state.attributes.ip_country : null,
       },
       event_api_version: 1,
-      user_attributes: state.custom_attributes,
+      user_attributes: Object.fromEntries(state.custom_attributes),
       integration_ids: null,
       profile_sequence: sequence,
     };
