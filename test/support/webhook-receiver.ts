@@ -18,6 +18,8 @@ export class WebhookReceiver {
   readonly received: Received[] = [];
   /** Verification requests' bodies, in arrival order. */
   readonly handshakes: unknown[] = [];
+  /** TCP connections accepted so far (the SSRF tests check that a refused URL gets none). */
+  connections = 0;
   mode: ReceiverMode = 'ok';
   private readonly attemptsById = new Map<string, number>();
   private server?: Server;
@@ -49,6 +51,7 @@ export class WebhookReceiver {
         this.waiters.forEach((w) => w());
       });
     });
+    this.server.on('connection', () => (this.connections += 1));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/hook`;
   }
@@ -74,6 +77,11 @@ export class WebhookReceiver {
       this.waiters = [];
     }
     return this.received;
+  }
+
+  /** Closes every open connection (kept-alive ones included), so the next request has to connect anew. */
+  dropConnections(): void {
+    this.server?.closeAllConnections();
   }
 
   async stop(): Promise<void> {
