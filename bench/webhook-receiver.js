@@ -1,7 +1,7 @@
 'use strict';
 // The webhook receiver for bench/webhooks.js, run as a child process with an IPC channel.
-// A plain node:http server on 127.0.0.1 (port 0): it answers Adapty's verification POST
-// {"adapty_check": x} with {"adapty_check_response": x}, answers every other POST 200 {} and
+// A plain node:http server on 127.0.0.1 (port 0): it answers Adapty's verification POST ({} or
+// {"adapty_check": x}, echoed as {"adapty_check_response": x}), answers every other POST 200 {} and
 // records per delivery the arrival time (wall clock in ms with sub-ms precision, the same clock
 // the harness reads), the webhook-id header, and profile_id / event_type from the body.
 //
@@ -31,10 +31,11 @@ const server = http.createServer((req, res) => {
     } catch {
       malformed++;
     }
-    if (body && typeof body.adapty_check === 'string') {
+    if (body && typeof body === 'object' && typeof body.event_type !== 'string') {
+      // Adapty's verification request, in either form: {} (current) or {"adapty_check": x} (older).
       verifications++;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ adapty_check_response: body.adapty_check }));
+      res.end(JSON.stringify(typeof body.adapty_check === 'string' ? { adapty_check_response: body.adapty_check } : {}));
       return;
     }
     const id = String(req.headers['webhook-id'] ?? '');

@@ -173,6 +173,8 @@ async function runWebhooks({ tmp, log, children, clients, cfg = webhookConfig(),
   const port = await freePort();
   const started = Date.now();
   const serverEnv = ledgerEnv({ dbPath, secret, port, tmp });
+  // The receiver is on loopback, which the SSRF guard refuses by default.
+  serverEnv.WEBHOOK_ALLOW_PRIVATE_URLS = 'true';
   // Where the ledger keeps its read models (the outbox among them): its own file by default.
   const projectionsPath = path.resolve(ROOT, serverEnv.PROJECTIONS_PATH || path.join(serverEnv.DATA_DIR || dir, 'projections.sqlite'));
   // BENCH_PROFILE=1: CPU profile (and SQL timings) of the ledger while it drains the backlog.

@@ -11,7 +11,7 @@ import { IdGenerator, randomIds } from './domain/shared/uuid';
 import { disableEndpoint, endpointsStreamId } from './domain/webhooks/webhook-endpoint';
 import { createEventStore } from './event-store/event-store.factory';
 import { ReadModels } from './projections/read-models';
-import { DeliveryWorker } from './webhooks/delivery-worker';
+import { AttemptReport, DeliveryWorker } from './webhooks/delivery-worker';
 import { DELIVERY_TIMEOUT_MS } from './webhooks/webhook-sender';
 import { DomainError } from './domain/shared/domain-error';
 import { envelopeOf } from './http/errors/error-envelope';
@@ -24,6 +24,14 @@ export interface Background {
   stop(): Promise<void>;
 }
 
+const deliveryLogger = new Logger('Webhooks');
+
+/** A delivery that ends without being delivered is worth a line in the server log; retries are not. */
+function logEndedDelivery(r: AttemptReport): void {
+  if (r.outcome === 'delivered' || r.outcome === 'retry') return;
+  deliveryLogger.warn(`delivery ${r.deliveryId} to endpoint ${r.endpointId} (app ${r.appId}) ${r.outcome}: ${r.error}`);
+}
+
 function startBackground(config: LedgerConfig, ledger: Ledger): Background {
   const logger = new Logger('Background');
   const logError = (e: unknown) => logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
@@ -33,7 +41,15 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
   const worker = new DeliveryWorker(
     readModels.db,
     ledger.clock,
-    { retrySchedule: config.webhookRetrySchedule, pollMs: config.webhookPollMs, perEndpointConcurrency: 32, batch: 128, leaseMs: DELIVERY_TIMEOUT_MS + 5_000 },
+    {
+      retrySchedule: config.webhookRetrySchedule,
+      pollMs: config.webhookPollMs,
+      perEndpointConcurrency: 32,
+      batch: 128,
+      leaseMs: DELIVERY_TIMEOUT_MS + 5_000,
+      allowPrivateAddresses: config.webhookAllowPrivateUrls,
+      onAttempt: logEndedDelivery,
+    },
     (appId, endpointId) => {
       // 410 Gone: the subscriber asks us to stop; the endpoint is disabled through its stream, like any change.
       ledger.endpoints

@@ -29,6 +29,7 @@ import {
   V1RevokeAccessHandler,
 } from './application/v1/v1.handlers';
 import type { Background } from './app.factory';
+import { EndpointVerifier } from './webhooks/endpoint-verification';
 import {
   CreateWebhookEndpointHandler,
   DeleteWebhookEndpointHandler,
@@ -90,6 +91,7 @@ export class AppModule {
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LEDGER, useValue: ledger },
+        { provide: EndpointVerifier, useValue: new EndpointVerifier({ allowPrivateAddresses: config.webhookAllowPrivateUrls }) },
         { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(ledger, background) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useClass: AdaptyValidationPipe },

@@ -24,6 +24,8 @@ export interface LedgerConfig {
   /** Seconds before each delivery attempt (the first is normally 0). */
   webhookRetrySchedule: number[];
   webhookPollMs: number;
+  /** Webhooks may go to loopback, private, link-local … addresses (off: refused, the SSRF guard). */
+  webhookAllowPrivateUrls: boolean;
   expiryPollMs: number;
 }
 
@@ -62,6 +64,12 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
   return n;
+}
+
+function flag(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 function retrySchedule(raw: string | undefined): number[] {
@@ -103,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     logRequests: env.LOG_REQUESTS === '1',
     webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
     webhookPollMs: positiveInt('WEBHOOK_POLL_MS', env.WEBHOOK_POLL_MS, 100),
+    webhookAllowPrivateUrls: flag('WEBHOOK_ALLOW_PRIVATE_URLS', env.WEBHOOK_ALLOW_PRIVATE_URLS),
     expiryPollMs: positiveInt('EXPIRY_POLL_MS', env.EXPIRY_POLL_MS, 1000),
   };
 }

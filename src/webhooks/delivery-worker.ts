@@ -1,8 +1,18 @@
 import type Database from 'better-sqlite3';
 import { Clock } from '../domain/shared/clock';
 import { WebhookEndpoint } from '../domain/webhooks/webhook-endpoint';
-import { delayBeforeAttempt } from './retry-schedule';
+import { DeliveryOutcome, settleAttempt, statusAfter } from './delivery-outcome';
 import { sendWebhook, SendOutcome } from './webhook-sender';
+
+/** One settled attempt, for logs and metrics (`outcome` is the label to count by). */
+export interface AttemptReport {
+  outcome: DeliveryOutcome;
+  appId: string;
+  endpointId: string;
+  deliveryId: string;
+  status: number | null;
+  error: string | null;
+}
 
 export interface DeliveryWorkerOptions {
   retrySchedule: number[];
@@ -12,6 +22,10 @@ export interface DeliveryWorkerOptions {
   batch: number;
   /** How long a claimed delivery stays reserved for this process (longer than the 10 s timeout). */
   leaseMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE_URLS: deliveries may go to loopback, private and link-local addresses. */
+  allowPrivateAddresses: boolean;
+  /** Told about every settled attempt, after its outcome is committed. */
+  onAttempt?: (report: AttemptReport) => void;
 }
 
 interface DueRow {
@@ -72,15 +86,15 @@ export class DeliveryWorker {
         `UPDATE webhook_deliveries SET lease_until = ? WHERE seq = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
       ),
       delivered: this.db.prepare(
-        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL,
+        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, last_response_excerpt = NULL,
            last_attempt_at = ?, delivered_at = ?, lease_until = NULL WHERE seq = ?`,
       ),
       retry: this.db.prepare(
-        `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, last_attempt_at = ?,
-           next_attempt_at = ?, lease_until = NULL WHERE seq = ?`,
+        `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, last_response_excerpt = ?,
+           last_attempt_at = ?, next_attempt_at = ?, lease_until = NULL WHERE seq = ?`,
       ),
-      failed: this.db.prepare(
-        `UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?,
+      ended: this.db.prepare(
+        `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?, last_response_excerpt = ?,
            last_attempt_at = ?, lease_until = NULL WHERE seq = ?`,
       ),
     };
@@ -148,7 +162,7 @@ export class DeliveryWorker {
 
   private dispatch(row: DueRow, endpoint: WebhookEndpoint): void {
     this.inFlight.set(row.endpoint_id, (this.inFlight.get(row.endpoint_id) ?? 0) + 1);
-    const job = sendWebhook(endpoint, row.id, row.payload, this.clock.now())
+    const job = sendWebhook(endpoint, row.id, row.payload, this.clock.now(), { allowPrivateAddresses: this.options.allowPrivateAddresses })
       .then((result) => {
         this.outcomes.push({ row, result, at: this.clock.now().getTime() });
         this.scheduleFlush();
@@ -180,26 +194,22 @@ export class DeliveryWorker {
     const batch = this.outcomes;
     this.outcomes = [];
     if (batch.length === 0 || !this.db.open) return;
-    const gone: Array<{ appId: string; endpointId: string }> = [];
+    const reports: AttemptReport[] = [];
     this.db
       .transaction(() => {
         for (const { row, result, at } of batch) {
-          if (result.ok) {
-            this.st.delivered.run(result.status, at, at, row.seq);
-            continue;
-          }
-          if (result.status === 410) {
-            this.st.failed.run(410, 'endpoint answered 410 Gone: disabled', at, row.seq);
-            gone.push({ appId: row.app_id, endpointId: row.endpoint_id });
-            continue;
-          }
-          const error = result.error ?? `HTTP ${result.status}`;
-          const delay = delayBeforeAttempt(this.options.retrySchedule, row.attempts + 1);
-          if (delay === null) this.st.failed.run(result.status, error, at, row.seq);
-          else this.st.retry.run(result.status, error, at, at + delay, row.seq);
+          const settled = settleAttempt(result, row.attempts, this.options.retrySchedule);
+          const { outcome, status, error, excerpt } = settled;
+          if (outcome === 'delivered') this.st.delivered.run(status, at, at, row.seq);
+          else if (outcome === 'retry') this.st.retry.run(status, error, excerpt, at, at + settled.retryInMs!, row.seq);
+          else this.st.ended.run(statusAfter(outcome), status, error, excerpt, at, row.seq);
+          reports.push({ outcome, appId: row.app_id, endpointId: row.endpoint_id, deliveryId: row.id, status, error });
         }
       })
       .immediate();
-    for (const g of gone) this.onGone(g.appId, g.endpointId);
+    for (const r of reports) {
+      if (r.outcome === 'gone') this.onGone(r.appId, r.endpointId);
+      this.options.onAttempt?.(r);
+    }
   }
 }

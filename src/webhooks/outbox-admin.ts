@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DeliveryStatus } from './delivery-outcome';
 
 export interface DeliveryView {
   id: string;
@@ -6,9 +7,11 @@ export interface DeliveryView {
   profile_id: string;
   profile_sequence: number;
   event_type: string;
-  status: 'pending' | 'delivered' | 'failed';
+  status: DeliveryStatus;
   attempts: number;
   last_response_status: number | null;
+  /** The start of the last non-2xx answer's body. */
+  last_response_excerpt: string | null;
   last_error: string | null;
   last_attempt_at: string | null;
   next_attempt_at: string | null;
@@ -25,6 +28,7 @@ interface Row {
   status: DeliveryView['status'];
   attempts: number;
   last_status: number | null;
+  last_response_excerpt: string | null;
   last_error: string | null;
   last_attempt_at: number | null;
   next_attempt_at: number;
@@ -43,6 +47,7 @@ const view = (r: Row): DeliveryView => ({
   status: r.status,
   attempts: r.attempts,
   last_response_status: r.last_status,
+  last_response_excerpt: r.last_response_excerpt,
   last_error: r.last_error,
   last_attempt_at: iso(r.last_attempt_at),
   next_attempt_at: r.status === 'pending' ? iso(r.next_attempt_at) : null,
@@ -58,7 +63,7 @@ export class OutboxAdmin {
 
   constructor(db: Database.Database) {
     const columns =
-      'id, endpoint_id, profile_id, profile_sequence, event_type, status, attempts, last_status, last_error, last_attempt_at, next_attempt_at, delivered_at, created_at';
+      'id, endpoint_id, profile_id, profile_sequence, event_type, status, attempts, last_status, last_response_excerpt, last_error, last_attempt_at, next_attempt_at, delivered_at, created_at';
     this.list = db.prepare(`SELECT ${columns} FROM webhook_deliveries WHERE app_id = ? AND endpoint_id = ? ORDER BY seq DESC LIMIT ?`);
     this.one = db.prepare(`SELECT ${columns} FROM webhook_deliveries WHERE app_id = ? AND id = ?`);
     this.redeliverStmt = db.prepare(
@@ -71,7 +76,7 @@ export class OutboxAdmin {
     return this.list.all(appId, endpointId, limit).map(view);
   }
 
-  /** Queues a delivered or failed delivery again (same webhook-id); a pending one is left as it is. */
+  /** Queues a delivered, rejected or failed delivery again (same webhook-id); a pending one is left as it is. */
   redeliver(appId: string, deliveryId: string, nowMs: number): DeliveryView | null {
     this.redeliverStmt.run(nowMs, appId, deliveryId);
     const row = this.one.get(appId, deliveryId);

@@ -2,13 +2,29 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { WebhookEndpoint } from '../domain/webhooks/webhook-endpoint';
+import { staticUrlProblem } from './address-policy';
+import { guardedLookup, isAddressRefused } from './guarded-lookup';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
+/** How much of a response body is kept (verification reads it; the delivery log keeps an excerpt). */
+const RESPONSE_BODY_LIMIT = 16 * 1024;
 
+/** What one POST came to. */
 export interface SendOutcome {
-  ok: boolean;
+  /** The response's status, or null when none arrived (refused, connection error, timeout). */
   status: number | null;
+  /** The start of the response body (up to 16 KiB), '' when none. */
+  body: string;
+  /** Why no response arrived, or null. */
   error: string | null;
+  /** Why the address policy refused the URL or its resolved address (no connection was made), or null. */
+  refused: string | null;
+}
+
+export interface SendOptions {
+  /** WEBHOOK_ALLOW_PRIVATE_URLS: loopback, private and link-local addresses may be contacted. */
+  allowPrivateAddresses: boolean;
+  timeoutMs?: number;
 }
 
 // Keep-alive connections per scheme, shared by every endpoint: most deliveries reuse a socket.
@@ -28,16 +44,26 @@ function signerFor(secret: string): Webhook {
   return signer;
 }
 
-/** POSTs and resolves with the status once the whole response has arrived, or rejects after `timeoutMs`. */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+/**
+ * POSTs and resolves with the status and the start of the body once the whole response has
+ * arrived, or rejects after `timeoutMs`. Redirects are not followed (a 3xx is an answer).
+ */
+function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, guarded: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
-    const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (res) => {
-      res.resume();
+    const options = { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent, ...(guarded ? { lookup: guardedLookup } : {}) };
+    const req = send(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (kept >= RESPONSE_BODY_LIMIT) return;
+        chunks.push(chunk);
+        kept += chunk.length;
+      });
       res.on('end', () => {
         clearTimeout(timer);
-        resolve(res.statusCode ?? 0);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT).toString('utf8') });
       });
       res.on('error', (error) => {
         clearTimeout(timer);
@@ -53,18 +79,24 @@ function post(url: URL, headers: Record<string, string>, body: string, timeoutMs
   });
 }
 
+const refusal = (reason: string): SendOutcome => ({ status: null, body: '', error: `address refused: ${reason}`, refused: reason });
+
 /**
  * One signed POST. Headers: the endpoint's static `Authorization` exactly as configured
  * (Adapty compatibility) and Standard Webhooks' `webhook-id` / `webhook-timestamp` /
- * `webhook-signature`, signed with the standardwebhooks package.
+ * `webhook-signature`, signed with the standardwebhooks package. Unless private addresses are
+ * allowed, a URL whose literal address is refused is not contacted, and a name is resolved
+ * through the guarded lookup, which refuses it before the socket connects.
  */
-export async function sendWebhook(
-  endpoint: WebhookEndpoint,
-  deliveryId: string,
-  body: string,
-  now: Date,
-  timeoutMs = DELIVERY_TIMEOUT_MS,
-): Promise<SendOutcome> {
+export async function sendWebhook(endpoint: WebhookEndpoint, deliveryId: string, body: string, now: Date, options: SendOptions): Promise<SendOutcome> {
+  let url: URL;
+  try {
+    url = new URL(endpoint.url);
+  } catch {
+    return refusal('the endpoint URL is not a valid URL');
+  }
+  const problem = staticUrlProblem(url, options.allowPrivateAddresses);
+  if (problem) return refusal(problem);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'subscription-ledger-webhooks/1',
@@ -74,9 +106,10 @@ export async function sendWebhook(
   };
   if (endpoint.authorization) headers.authorization = endpoint.authorization;
   try {
-    const status = await post(new URL(endpoint.url), headers, body, timeoutMs);
-    return { ok: status >= 200 && status < 300, status, error: null };
+    const response = await post(url, headers, body, options.timeoutMs ?? DELIVERY_TIMEOUT_MS, !options.allowPrivateAddresses);
+    return { status: response.status, body: response.body, error: null, refused: null };
   } catch (error) {
-    return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    return isAddressRefused(error) ? refusal(message) : { status: null, body: '', error: message, refused: null };
   }
 }

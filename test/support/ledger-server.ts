@@ -39,6 +39,8 @@ export async function startLedger(options: { dir?: string; env?: Record<string, 
     API_KEYS: `app1:${KEYS.app1},app2:${KEYS.app2}`,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Test receivers listen on loopback; the SSRF guard's own tests turn this off.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     ...options.env,
   });
   let app: NestFastifyApplication;

@@ -178,6 +178,8 @@ export async function startLedger(options: StartOptions): Promise<LedgerProcess>
         EVENT_STORE_URL: `sqlite:${join(options.dir, 'ledger.sqlite')}`,
         API_KEYS,
         HOST: '127.0.0.1',
+        // Test receivers listen on loopback; pass 'false' to test the SSRF guard.
+        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
         ...options.env,
         PORT: String(port),
       },

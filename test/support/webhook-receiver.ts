@@ -12,10 +12,14 @@ export type ReceiverMode = 'ok' | 'down' | 'gone' | { failFirst: number };
 
 /**
  * A webhook receiver on loopback written from Adapty's and Standard Webhooks' public docs:
- * it answers Adapty's verification request and records every other POST.
+ * it answers Adapty's verification request (a body without `event_type`) and records every other POST.
  */
 export class WebhookReceiver {
   readonly received: Received[] = [];
+  /** Verification requests' bodies, in arrival order. */
+  readonly handshakes: unknown[] = [];
+  /** TCP connections accepted so far (the SSRF tests check that a refused URL gets none). */
+  connections = 0;
   mode: ReceiverMode = 'ok';
   private readonly attemptsById = new Map<string, number>();
   private server?: Server;
@@ -27,9 +31,11 @@ export class WebhookReceiver {
       req.on('data', (c) => (raw += c));
       req.on('end', () => {
         const body = raw ? JSON.parse(raw) : null;
-        if (body && typeof body.adapty_check === 'string') {
+        if (body && typeof body.event_type !== 'string') {
+          // Adapty's verification request in either form: {} (current) or {"adapty_check": x} (older).
+          this.handshakes.push(body);
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ adapty_check_response: body.adapty_check }));
+          res.end(JSON.stringify(typeof body.adapty_check === 'string' ? { adapty_check_response: body.adapty_check } : {}));
           return;
         }
         const id = String(req.headers['webhook-id']);
@@ -45,6 +51,7 @@ export class WebhookReceiver {
         this.waiters.forEach((w) => w());
       });
     });
+    this.server.on('connection', () => (this.connections += 1));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/hook`;
   }
@@ -70,6 +77,11 @@ export class WebhookReceiver {
       this.waiters = [];
     }
     return this.received;
+  }
+
+  /** Closes every open connection (kept-alive ones included), so the next request has to connect anew. */
+  dropConnections(): void {
+    this.server?.closeAllConnections();
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,11 @@
 import { Environment } from '../../domain/profile/profile.events';
+import { EndpointChanges, VerificationMode } from '../../domain/webhooks/webhook-endpoint';
 
 export class CreateWebhookEndpointCommand {
   constructor(
     readonly appId: string,
     readonly url: string,
+    readonly verification: VerificationMode,
     readonly authorization: string | null,
     readonly eventTypes: string[] | null,
     readonly environment: Environment | null,
@@ -14,13 +16,7 @@ export class UpdateWebhookEndpointCommand {
   constructor(
     readonly appId: string,
     readonly id: string,
-    readonly changes: {
-      url?: string;
-      authorization?: string | null;
-      event_types?: string[] | null;
-      environment?: Environment | null;
-      enabled?: boolean;
-    },
+    readonly changes: EndpointChanges,
   ) {}
 }
 

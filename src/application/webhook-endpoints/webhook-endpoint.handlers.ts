@@ -8,11 +8,12 @@ import {
   endpointNotFound,
   EndpointsState,
   endpointsStreamId,
+  needsVerification,
   rotateEndpointSecret,
   updateEndpoint,
   WebhookEndpoint,
 } from '../../domain/webhooks/webhook-endpoint';
-import { newSigningSecret, verifyEndpoint } from '../../webhooks/endpoint-verification';
+import { EndpointVerifier, newSigningSecret } from '../../webhooks/endpoint-verification';
 import { DeliveryView } from '../../webhooks/outbox-admin';
 import { Ledger } from '../shared/ledger';
 import { LEDGER } from '../shared/ledger.token';
@@ -47,7 +48,10 @@ const pick = (state: EndpointsState | DomainError, id: string): EndpointResult =
 
 @CommandHandler(CreateWebhookEndpointCommand)
 export class CreateWebhookEndpointHandler implements ICommandHandler<CreateWebhookEndpointCommand, EndpointResult> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    private readonly verifier: EndpointVerifier,
+  ) {}
 
   async execute(cmd: CreateWebhookEndpointCommand): Promise<EndpointResult> {
     const typesError = checkEventTypes(cmd.eventTypes);
@@ -55,6 +59,7 @@ export class CreateWebhookEndpointHandler implements ICommandHandler<CreateWebho
     const endpoint: WebhookEndpoint = {
       id: this.ledger.ids.next(),
       url: cmd.url,
+      verification: cmd.verification,
       authorization: cmd.authorization,
       event_types: cmd.eventTypes,
       environment: cmd.environment,
@@ -63,8 +68,8 @@ export class CreateWebhookEndpointHandler implements ICommandHandler<CreateWebho
       created_at: this.ledger.clock.now().toISOString(),
       disabled_reason: null,
     };
-    const failure = await verifyEndpoint(endpoint, this.ledger.clock.now());
-    if (failure) return new DomainError('webhook_verification_failed', 'url', `Endpoint verification failed: ${failure}`);
+    const refusal = await this.verifier.check(endpoint, this.ledger.clock.now());
+    if (refusal) return refusal;
     const { enabled: _e, disabled_reason: _d, ...created } = endpoint;
     const state = await decideOnEndpoints(this.ledger, cmd.appId, 'admin.create_webhook_endpoint', () => [
       { type: 'WebhookEndpointCreated', data: created },
@@ -75,13 +80,23 @@ export class CreateWebhookEndpointHandler implements ICommandHandler<CreateWebho
 
 @CommandHandler(UpdateWebhookEndpointCommand)
 export class UpdateWebhookEndpointHandler implements ICommandHandler<UpdateWebhookEndpointCommand, EndpointResult> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    private readonly verifier: EndpointVerifier,
+  ) {}
 
   async execute(cmd: UpdateWebhookEndpointCommand): Promise<EndpointResult> {
     const typesError = checkEventTypes(cmd.changes.event_types);
     if (typesError) return typesError;
+    const endpoints = (await this.ledger.endpoints.load(endpointsStreamId(cmd.appId))).state;
+    const current = endpoints.get(cmd.id);
+    if (!current) return endpointNotFound();
+    if (needsVerification(current, cmd.changes)) {
+      const refusal = await this.verifier.check({ ...current, ...cmd.changes }, this.ledger.clock.now());
+      if (refusal) return refusal;
+    }
     const state = await decideOnEndpoints(this.ledger, cmd.appId, 'admin.update_webhook_endpoint', (s) =>
-      updateEndpoint(s, { id: cmd.id, ...cmd.changes }),
+      updateEndpoint(s, cmd.id, cmd.changes),
     );
     return pick(state, cmd.id);
   }

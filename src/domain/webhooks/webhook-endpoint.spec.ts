@@ -1,5 +1,7 @@
 import {
   deleteEndpoint,
+  needsVerification,
+  EndpointsState,
   disableEndpoint,
   EndpointEvent,
   evolveEndpoints,
@@ -24,7 +26,7 @@ describe('webhook endpoint deciders', () => {
     const state = given(created('real-1'));
 
     it('update, delete and rotate answer 404 and decide no event', () => {
-      expect(codeOf(updateEndpoint(state, { id, enabled: false }))).toBe('webhook_endpoint_does_not_exist');
+      expect(codeOf(updateEndpoint(state, id, { enabled: false }))).toBe('webhook_endpoint_does_not_exist');
       expect(codeOf(deleteEndpoint(state, id))).toBe('webhook_endpoint_does_not_exist');
       expect(codeOf(rotateEndpointSecret(state, id, 'whsec_new'))).toBe('webhook_endpoint_does_not_exist');
     });
@@ -66,5 +68,55 @@ describe('webhook endpoint deciders', () => {
     const state = given(created('e1'));
     evolveEndpoints(state, { type: 'WebhookEndpointDeleted', data: { id: 'e1' } });
     expect(state.has('e1')).toBe(true);
+  });
+});
+
+const createdWith = (data: Record<string, unknown>): EndpointEvent =>
+  ({
+    type: 'WebhookEndpointCreated',
+    data: {
+      id: 'ep-1',
+      url: 'https://hooks.example.com/adapty',
+      authorization: null,
+      event_types: null,
+      environment: null,
+      secret: 'whsec_c2VjcmV0',
+      created_at: '2025-06-01T12:00:00.000Z',
+      ...data,
+    },
+  }) as EndpointEvent;
+
+const fold = (events: EndpointEvent[]): EndpointsState => events.reduce(evolveEndpoints, initialEndpoints());
+
+describe('webhook endpoint: the handshake form', () => {
+  it('loads an endpoint created before the choice existed with the default form, {}', () => {
+    expect(fold([createdWith({})]).get('ep-1')!.verification).toBe('empty');
+  });
+
+  it('keeps the form an endpoint was created with, and a PATCH changes it', () => {
+    const state = fold([
+      createdWith({ verification: 'adapty_check' }),
+      { type: 'WebhookEndpointUpdated', data: { id: 'ep-1', event_types: ['access_level_updated'] } },
+    ]);
+    expect(state.get('ep-1')!.verification).toBe('adapty_check');
+    const changed = evolveEndpoints(state, { type: 'WebhookEndpointUpdated', data: { id: 'ep-1', verification: 'none' } });
+    expect(changed.get('ep-1')!.verification).toBe('none');
+  });
+
+  describe('a PATCH is verified again when it changes the URL or the form, not otherwise', () => {
+    const current = fold([createdWith({ verification: 'empty' })]).get('ep-1')!;
+    it.each([
+      [{ url: 'https://other.example.com/hook' }, true],
+      [{ verification: 'adapty_check' as const }, true],
+      [{ verification: 'none' as const }, true],
+      [{ url: current.url }, false],
+      [{ verification: 'empty' as const }, false],
+      [{ authorization: 'Bearer new' }, false],
+      [{ event_types: ['access_level_updated'] }, false],
+      [{ enabled: false }, false],
+      [{}, false],
+    ])('%j -> %s', (changes, expected) => {
+      expect(needsVerification(current, changes)).toBe(expected);
+    });
   });
 });

@@ -31,6 +31,7 @@ const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Ob
   grace_period_expires_date_error: 400,
   customer_user_id_taken: 400,
   webhook_verification_failed: 400,
+  webhook_url_not_allowed: 400,
   webhook_endpoint_does_not_exist: 404,
   webhook_delivery_does_not_exist: 404,
   not_authenticated: 401,

@@ -11,7 +11,7 @@ import {
   UpdateWebhookEndpointCommand,
 } from '../../application/webhook-endpoints/webhook-endpoint.commands';
 import { DomainError, validationError } from '../../domain/shared/domain-error';
-import { WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
+import { DEFAULT_VERIFICATION, WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
 import { DeliveryView } from '../../webhooks/outbox-admin';
 import { unwrap } from '../errors/domain-error.exception';
 import { AppId } from '../profile/profile-ref.decorator';
@@ -35,7 +35,14 @@ export class WebhookEndpointsController {
   @Post('webhook-endpoints')
   @HttpCode(201)
   async create(@AppId() appId: string, @Body() body: CreateWebhookEndpointDto) {
-    const cmd = new CreateWebhookEndpointCommand(appId, body.url, body.authorization ?? null, body.event_types ?? null, body.environment ?? null);
+    const cmd = new CreateWebhookEndpointCommand(
+      appId,
+      body.url,
+      body.verification ?? DEFAULT_VERIFICATION,
+      body.authorization ?? null,
+      body.event_types ?? null,
+      body.environment ?? null,
+    );
     return { data: unwrap(await this.commands.execute<CreateWebhookEndpointCommand, WebhookEndpoint | DomainError>(cmd)) };
   }
 

@@ -76,6 +76,7 @@ export class WebhookOutboxProjection implements Projection {
         lease_until      INTEGER,
         last_status      INTEGER,
         last_error       TEXT,
+        last_response_excerpt TEXT,
         last_attempt_at  INTEGER,
         created_at       INTEGER NOT NULL,
         enqueued_at      INTEGER NOT NULL,
@@ -86,6 +87,9 @@ export class WebhookOutboxProjection implements Projection {
       CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, profile_id, status, seq);
       CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
     `);
+    // Deliveries are history that a rebuild keeps: a file from before the column gets it added.
+    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('webhook_deliveries')`).all();
+    if (!columns.some((c) => c.name === 'last_response_excerpt')) db.exec('ALTER TABLE webhook_deliveries ADD COLUMN last_response_excerpt TEXT');
     this.statements = this.prepare(db);
   }
 

@@ -1,0 +1,31 @@
+import Database from 'better-sqlite3';
+import { EventStore } from '../../event-store/event-store.port';
+import { OutboxAdmin } from '../../webhooks/outbox-admin';
+import { WebhookOutboxProjection } from './webhook-outbox.projection';
+
+describe('webhook outbox: a projections file from before last_response_excerpt', () => {
+  it('gets the column added and keeps its deliveries, which list with no excerpt', () => {
+    const db = new Database(':memory:');
+    try {
+      // The table as earlier versions created it; deliveries are history that a rebuild keeps.
+      db.exec(`
+        CREATE TABLE webhook_deliveries (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, endpoint_id TEXT NOT NULL, app_id TEXT NOT NULL,
+          profile_id TEXT NOT NULL, profile_sequence INTEGER NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
+          status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,
+          lease_until INTEGER, last_status INTEGER, last_error TEXT, last_attempt_at INTEGER, created_at INTEGER NOT NULL,
+          enqueued_at INTEGER NOT NULL, delivered_at INTEGER);
+        INSERT INTO webhook_deliveries (id, endpoint_id, app_id, profile_id, profile_sequence, event_type, payload, status, attempts,
+          next_attempt_at, last_status, last_error, created_at, enqueued_at)
+        VALUES ('d1', 'e1', 'app1', 'p1', 1, 'access_level_updated', '{}', 'failed', 4, 0, 503, 'HTTP 503', 0, 0);
+      `);
+      const projection = new WebhookOutboxProjection({} as EventStore);
+      projection.setup(db);
+      projection.setup(db); // and again on the next start: nothing to add
+      const [delivery] = new OutboxAdmin(db).deliveries('app1', 'e1', 10);
+      expect(delivery).toMatchObject({ id: 'd1', status: 'failed', last_response_status: 503, last_response_excerpt: null, last_error: 'HTTP 503' });
+    } finally {
+      db.close();
+    }
+  });
+});
