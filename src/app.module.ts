@@ -21,6 +21,7 @@ import { AdaptyValidationPipe } from './http/validation/adapty-validation.pipe';
 import { GetProfileAsOfHandler, GetProfileHistoryHandler } from './application/profile-history/profile-history.handlers';
 import { WebhookEndpointsController } from './http/webhooks/webhook-endpoints.controller';
 import { WebhookDeliveriesController } from './http/webhooks/webhook-deliveries.controller';
+import { ConsoleController } from './http/console/console.controller';
 import { ListProfileDeliveriesHandler } from './application/profile-deliveries/profile-deliveries.handler';
 import { V1ProfileController } from './http/v1/v1-profile.controller';
 import { V1StripeController } from './http/v1/v1-stripe.controller';
@@ -97,6 +98,7 @@ export class AppModule {
         WebhookDeliveriesController,
         V1ProfileController,
         V1StripeController,
+        ConsoleController,
       ],
       providers: [
         { provide: CONFIG, useValue: config },
