@@ -158,8 +158,9 @@ const texts = (page: Page, selector: string) => page.locator(selector).allTextCo
 const accessLevels = (page: Page) => page.locator('#now-body [data-access-level]').evaluateAll((els) => els.map((e) => e.getAttribute('data-access-level')));
 const eventTypes = (page: Page) => page.locator('#timeline-list li.event').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
 
-afterEach(() => {
-  for (const { requests, problems } of pages.splice(0)) {
+afterEach(async () => {
+  for (const { page, requests, problems } of pages.splice(0)) {
+    await page.close();
     expect(problems).toEqual([]);
     for (const r of requests) {
       expect(r.url).not.toContain(SECRET);
@@ -316,6 +317,7 @@ describe('support console in Chromium', () => {
   it('grants an access level for N days and revokes it, each after a confirmation, each in the timeline at once', async () => {
     const page = await openCustomer(ACTED_ON);
     expect(await page.textContent('#now-body')).toContain('No access level at this instant.');
+    await page.waitForSelector('#webhooks-body >> text=No webhook delivery for this customer.');
     await page.selectOption('#grant-level', 'premium');
     await page.fill('#grant-days', '3');
     await page.click('#grant-form button[type="submit"]');
@@ -339,6 +341,8 @@ describe('support console in Chromium', () => {
     expect(expires).toBeGreaterThanOrEqual(asked + 3 * DAY - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 3 * DAY);
     expect(await page.textContent('#actions-message')).toMatch(/^Granted premium until /);
+    // The grant's webhook shows for this customer too.
+    await page.waitForSelector('li.delivery[data-event-type="access_level_updated"]');
 
     await page.click('#now-body [data-access-level="premium"] button');
     await page.waitForSelector('#confirm[open]');
