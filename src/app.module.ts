@@ -20,6 +20,9 @@ import { PurchaseController } from './http/purchase/purchase.controller';
 import { AdaptyValidationPipe } from './http/validation/adapty-validation.pipe';
 import { GetProfileAsOfHandler, GetProfileHistoryHandler } from './application/profile-history/profile-history.handlers';
 import { WebhookEndpointsController } from './http/webhooks/webhook-endpoints.controller';
+import { WebhookDeliveriesController } from './http/webhooks/webhook-deliveries.controller';
+import { ConsoleController } from './http/console/console.controller';
+import { ListProfileDeliveriesHandler } from './application/profile-deliveries/profile-deliveries.handler';
 import { V1ProfileController } from './http/v1/v1-profile.controller';
 import { V1StripeController } from './http/v1/v1-stripe.controller';
 import {
@@ -60,6 +63,7 @@ const HANDLERS = [
   ListWebhookEndpointsHandler,
   GetWebhookEndpointHandler,
   ListDeliveriesHandler,
+  ListProfileDeliveriesHandler,
   GetProfileHistoryHandler,
   GetProfileAsOfHandler,
   ResolveV1ProfileHandler,
@@ -87,7 +91,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [ProfileController, PurchaseController, CatalogueController, WebhookEndpointsController, V1ProfileController, V1StripeController],
+      controllers: [
+        ProfileController,
+        PurchaseController,
+        CatalogueController,
+        WebhookEndpointsController,
+        WebhookDeliveriesController,
+        V1ProfileController,
+        V1StripeController,
+        ConsoleController,
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LEDGER, useValue: ledger },

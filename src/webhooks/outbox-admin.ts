@@ -60,11 +60,15 @@ export class OutboxAdmin {
   private readonly list: Database.Statement<[string, string, number], Row>;
   private readonly redeliverStmt: Database.Statement<[number, string, string]>;
   private readonly one: Database.Statement<[string, string], Row>;
+  private readonly ofProfile: Database.Statement<[string, string, number, number], Row & { seq: number }>;
 
   constructor(db: Database.Database) {
     const columns =
       'id, endpoint_id, profile_id, profile_sequence, event_type, status, attempts, last_status, last_response_excerpt, last_error, last_attempt_at, next_attempt_at, delivered_at, created_at';
     this.list = db.prepare(`SELECT ${columns} FROM webhook_deliveries WHERE app_id = ? AND endpoint_id = ? ORDER BY seq DESC LIMIT ?`);
+    this.ofProfile = db.prepare(
+      `SELECT seq, ${columns} FROM webhook_deliveries WHERE app_id = ? AND profile_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+    );
     this.one = db.prepare(`SELECT ${columns} FROM webhook_deliveries WHERE app_id = ? AND id = ?`);
     this.redeliverStmt = db.prepare(
       `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL
@@ -74,6 +78,16 @@ export class OutboxAdmin {
 
   deliveries(appId: string, endpointId: string, limit: number): DeliveryView[] {
     return this.list.all(appId, endpointId, limit).map(view);
+  }
+
+  /**
+   * One profile's deliveries to any of the app's endpoints, newest first; `beforeSeq` continues a
+   * page (null: from the newest). Another app's profile id matches nothing.
+   */
+  profileDeliveries(appId: string, profileId: string, limit: number, beforeSeq: number | null): { data: DeliveryView[]; nextBeforeSeq: number | null } {
+    const rows = this.ofProfile.all(appId, profileId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    const page = rows.slice(0, limit);
+    return { data: page.map(view), nextBeforeSeq: rows.length > limit ? page[page.length - 1].seq : null };
   }
 
   /** Queues a delivered, rejected or failed delivery again (same webhook-id); a pending one is left as it is. */

@@ -9,11 +9,14 @@ import { UpdateProfileCommand } from '../../application/update-profile/update-pr
 import { DomainError, validationError } from '../../domain/shared/domain-error';
 import { parseInstant } from '../../domain/shared/time';
 import { GetProfileAsOfQuery, GetProfileHistoryQuery, HistoryPage } from '../../application/profile-history/profile-history.query';
-import { cursorOf, historyLimit, revisionOf } from './history-paging';
+import { cursorOf, pageLimit, positionOf } from '../paging';
 import { unwrap } from '../errors/domain-error.exception';
 import { profileInput } from './profile-input';
 import { Profile } from './profile-ref.decorator';
 import { ProfileRequestDto } from './profile-request.dto';
+
+/** History cursors name a revision of the profile's stream. */
+const REVISION = 'r';
 
 @Controller('api/v2/server-side-api/profile')
 export class ProfileController {
@@ -44,10 +47,10 @@ export class ProfileController {
   async history(@Profile() ref: ProfileRef, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
     const page = unwrap(
       await this.queries.execute<GetProfileHistoryQuery, HistoryPage | DomainError>(
-        new GetProfileHistoryQuery(ref, historyLimit(limit), revisionOf(cursor)),
+        new GetProfileHistoryQuery(ref, pageLimit(limit), positionOf(REVISION, cursor) ?? 0n),
       ),
     );
-    return { data: page.data, next_cursor: page.next_revision === null ? null : cursorOf(page.next_revision) };
+    return { data: page.data, next_cursor: page.next_revision === null ? null : cursorOf(REVISION, page.next_revision) };
   }
 
   @Patch()

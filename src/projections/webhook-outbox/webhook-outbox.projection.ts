@@ -86,6 +86,8 @@ export class WebhookOutboxProjection implements Projection {
       CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries (seq) WHERE status = 'pending';
       CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, profile_id, status, seq);
       CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
+      -- A profile's deliveries, newest first (the support console's filter).
+      CREATE INDEX IF NOT EXISTS webhook_deliveries_profile ON webhook_deliveries (profile_id, seq);
     `);
     // Deliveries are history that a rebuild keeps: a file from before the column gets it added.
     const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('webhook_deliveries')`).all();
