@@ -8,10 +8,7 @@ import { GetProfileHandler } from './application/get-profile/get-profile.handler
 import { GrantAccessHandler } from './application/grant-access/grant-access.handler';
 import { RecordTransactionHandler } from './application/record-transaction/record-transaction.handler';
 import { RevokeAccessHandler } from './application/revoke-access/revoke-access.handler';
-import { Ledger } from './application/shared/ledger';
-import { LEDGER } from './application/shared/ledger.token';
 import { UpdateProfileHandler } from './application/update-profile/update-profile.handler';
-import { CONFIG, LedgerConfig } from './config/config';
 import { ApiKeyGuard } from './http/auth/api-key.guard';
 import { CatalogueController } from './http/catalogue/catalogue.controller';
 import { AdaptyExceptionFilter } from './http/errors/adapty-exception.filter';
@@ -25,14 +22,8 @@ import { ConsoleController } from './http/console/console.controller';
 import { ListProfileDeliveriesHandler } from './application/profile-deliveries/profile-deliveries.handler';
 import { V1ProfileController } from './http/v1/v1-profile.controller';
 import { V1StripeController } from './http/v1/v1-stripe.controller';
-import {
-  GetV1ProfileHandler,
-  ResolveV1ProfileHandler,
-  V1GrantAccessHandler,
-  V1RevokeAccessHandler,
-} from './application/v1/v1.handlers';
-import type { Background } from './app.factory';
-import { EndpointVerifier } from './webhooks/endpoint-verification';
+import { ResolveV1ProfileHandler } from './application/v1/resolve-v1-profile.handler';
+import type { LedgerRuntime } from './ledger-runtime';
 import {
   CreateWebhookEndpointHandler,
   DeleteWebhookEndpointHandler,
@@ -67,27 +58,20 @@ const HANDLERS = [
   GetProfileHistoryHandler,
   GetProfileAsOfHandler,
   ResolveV1ProfileHandler,
-  GetV1ProfileHandler,
-  V1GrantAccessHandler,
-  V1RevokeAccessHandler,
 ];
 
 class LedgerLifecycle implements OnApplicationShutdown {
-  constructor(
-    private readonly ledger: Ledger,
-    private readonly background: Background,
-  ) {}
+  constructor(private readonly runtime: LedgerRuntime) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.background.stop();
-    await this.ledger.close();
+    await this.runtime.close();
   }
 }
 
 @Module({})
 export class AppModule {
-  /** The ledger is built (store opened, read models caught up) before Nest wires anything. */
-  static forRoot(config: LedgerConfig, ledger: Ledger, background: Background): DynamicModule {
+  /** The ledger's parts are built (store and projection thread started) before Nest wires anything. */
+  static forRoot(runtime: LedgerRuntime): DynamicModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
@@ -102,10 +86,8 @@ export class AppModule {
         ConsoleController,
       ],
       providers: [
-        { provide: CONFIG, useValue: config },
-        { provide: LEDGER, useValue: ledger },
-        { provide: EndpointVerifier, useValue: new EndpointVerifier({ allowPrivateAddresses: config.webhookAllowPrivateUrls }) },
-        { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(ledger, background) },
+        ...runtime.providers,
+        { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(runtime) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useClass: AdaptyValidationPipe },
         { provide: APP_FILTER, useClass: AdaptyExceptionFilter },

@@ -82,12 +82,12 @@ describe('ledger CLI: rebuild, verify, history', () => {
 
   it('verify catches a tampered read model and names the difference; rebuild repairs it', () => {
     const db = new Database(join(ledger.dir, 'projections.sqlite'));
-    const row = db.prepare<[], { profile_id: string }>("SELECT profile_id FROM profile_status WHERE customer_user_id = 'cli-history'").get()!;
-    db.prepare("UPDATE profile_status SET view = json_set(view, '$.total_revenue_usd', 999) WHERE profile_id = ?").run(row.profile_id);
+    const row = db.prepare<[], { profile_id: string }>("SELECT profile_id FROM profiles WHERE customer_user_id = 'cli-history'").get()!;
+    db.prepare("UPDATE profiles SET view = json_set(view, '$.total_revenue_usd', 999) WHERE profile_id = ?").run(row.profile_id);
     db.close();
     const tampered = cli('verify');
     expect(tampered.code).toBe(1);
-    expect(tampered.out).toContain(`profile_status[${row.profile_id}].view.total_revenue_usd`);
+    expect(tampered.out).toContain(`profiles[${row.profile_id}].view.total_revenue_usd`);
     expect(tampered.out).toContain('999');
     const rebuilt = cli('rebuild');
     expect(rebuilt.code).toBe(0);

@@ -8,6 +8,6 @@ const dir = mkdtempSync(join(tmpdir(), 'ledger-contract-'));
 const path = join(dir, 'events.sqlite');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-eventStoreContract('sqlite', async () => new SqliteEventStore({ path }), {
-  reopen: async () => new SqliteEventStore({ path }),
+eventStoreContract('sqlite', () => SqliteEventStore.open({ path }), {
+  reopen: () => SqliteEventStore.open({ path }),
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { ProfileEvent } from '../src/domain/profile/profile.events';
 import { foldProfile } from '../src/domain/profile/profile.state';
-import { renderProfileV2, toReadModel } from '../src/projections/profile-status/profile-read-model';
+import { renderProfileV2 } from '../src/http/presenters/profile-v2.presenter';
+import { toReadModel } from '../src/projections/profiles/profile-view';
 import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

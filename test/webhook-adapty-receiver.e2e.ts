@@ -5,8 +5,8 @@
  */
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { LEDGER } from '../src/application/shared/ledger.token';
-import { Ledger } from '../src/application/shared/ledger';
+import { CommandContext } from '../src/application/shared/command-context';
+import { EndpointRepository } from '../src/application/shared/repositories';
 import { endpointsStreamId } from '../src/domain/webhooks/webhook-endpoint';
 import { GRANT, PROFILE } from './support/fixtures';
 import { call, RunningLedger, startLedger } from './support/ledger-server';
@@ -322,7 +322,8 @@ describe("webhooks: Adapty's handshake and retry rules, with receivers written t
   });
 
   it('an endpoint created before the choice existed (no verification in its event) loads with the default form', async () => {
-    const store = ledger.app.get<Ledger>(LEDGER);
+    const endpoints = ledger.app.get(EndpointRepository);
+    const context = ledger.app.get(CommandContext);
     const legacy = {
       id: 'legacy-endpoint',
       url: currentUrl,
@@ -332,7 +333,7 @@ describe("webhooks: Adapty's handshake and retry rules, with receivers written t
       secret: 'whsec_bGVnYWN5LWVuZHBvaW50LXNlY3JldC0xMjM0NTY3OA==',
       created_at: new Date().toISOString(),
     };
-    const result = await store.endpoints.execute(endpointsStreamId('app1'), () => [{ type: 'WebhookEndpointCreated', data: legacy }], store.metadata({ appId: 'app1', source: 'test.legacy' }));
+    const result = await endpoints.execute(endpointsStreamId('app1'), () => [{ type: 'WebhookEndpointCreated', data: legacy }], context.metadata({ appId: 'app1', source: 'test.legacy' }));
     expect(result.ok).toBe(true);
     const got = await call(ledger.url, { path: '/admin/v1/webhook-endpoints/legacy-endpoint' });
     expect(got.status).toBe(200);

@@ -2,7 +2,8 @@ import { reservationStreamId } from '../domain/profile/customer-user-id';
 import { ProfileEvent, profileStreamId } from '../domain/profile/profile.events';
 import { foldProfile } from '../domain/profile/profile.state';
 import { EventStore, RecordedEvent } from '../event-store/event-store.port';
-import { renderProfileV2, toReadModel } from '../projections/profile-status/profile-read-model';
+import { renderProfileV2 } from '../http/presenters/profile-v2.presenter';
+import { toReadModel } from '../projections/profiles/profile-view';
 import { isUuid } from '../domain/shared/uuid';
 
 

@@ -3,6 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config/config';
 import { parseInstant } from '../domain/shared/time';
 import { createEventStore } from '../event-store/event-store.factory';
+import { eventStoreOptionsOf } from '../store-options';
 import { formatHistory, HistoryNotFound, historyJson, loadHistory } from './history';
 import { rebuild } from './rebuild';
 import { verify } from './verify';
@@ -11,16 +12,16 @@ const EXIT = { ok: 0, differences: 1, usage: 2, notFound: 3 };
 
 function progressBar(label: string) {
   const bar = new SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} positions | {speed} events/s | ETA {eta_formatted}`, hideCursor: true },
+    { format: `${label} [{bar}] {percentage}% | {value} events of positions up to {total} | {speed} events/s | ETA {eta_formatted}`, hideCursor: true },
     Presets.shades_classic,
   );
   const started = Date.now();
   let applied = 0;
   return {
-    start: (total: number) => bar.start(Math.max(total, 1), 0, { speed: 0 }),
-    tick: (events: number, position: number) => {
+    start: (total: bigint) => bar.start(Math.max(Number(total), 1), 0, { speed: 0 }),
+    tick: (events: number) => {
       applied = events;
-      bar.update(position, { speed: Math.round(applied / Math.max((Date.now() - started) / 1000, 0.001)) });
+      bar.update(events, { speed: Math.round(applied / Math.max((Date.now() - started) / 1000, 0.001)) });
     },
     stop: () => bar.stop(),
     rate: () => Math.round(applied / Math.max((Date.now() - started) / 1000, 0.001)),
@@ -35,7 +36,7 @@ const instant = (value: string): number => {
 
 async function withStore<T>(run: (store: Awaited<ReturnType<typeof createEventStore>>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, { generateKey: false });
-  const store = await createEventStore(config);
+  const store = await createEventStore({ ...eventStoreOptionsOf(config), readOnly: true });
   try {
     return await run(store, config);
   } finally {
@@ -55,7 +56,7 @@ program
       const bar = progressBar('rebuild');
       const result = await rebuild(store, config.projectionsPath, {
         start: (total) => bar.start(total),
-        update: (events, position) => bar.tick(events, Number(position)),
+        update: (events) => bar.tick(events),
         stop: () => bar.stop(),
       });
       process.stdout.write(`Rebuilt read models from ${result.events} events up to position ${result.position} (${bar.rate()} events/s).\n`);
@@ -64,10 +65,10 @@ program
 
 program
   .command('verify')
-  .description('rebuild into a scratch copy and compare it with the live read models; exit 1 when they differ')
+  .description('rebuild into a scratch copy and compare it with the live read models; exit 1 when they differ or a stream is stopped')
   .option('--max <n>', 'differences to print', (v) => Number(v), 10)
   .action(async (opts: { max: number }) => {
-    const differences = await withStore(async (store, config) => {
+    const problems = await withStore(async (store, config) => {
       const result = await verify(store, config.projectionsPath, { maxDifferences: opts.max });
       if (result.differences.length === 0) {
         process.stdout.write(`Read models match a rebuild from the log (position ${result.position}).\n`);
@@ -77,9 +78,13 @@ program
           process.stdout.write(`  ${d.table}[${d.key}].${d.column}\n    live:    ${JSON.stringify(d.live)}\n    rebuilt: ${JSON.stringify(d.rebuilt)}\n`);
         }
       }
-      return result.differences.length;
+      if (result.stopped.length > 0) {
+        process.stdout.write(`${result.stopped.length} stream(s) STOPPED at an event the projections could not apply (fix, then \`ledger rebuild\`):\n`);
+        for (const f of result.stopped) process.stdout.write(`  ${f.stream_id} at position ${f.position} (${f.event_type}): ${f.error}\n`);
+      }
+      return result.differences.length + result.stopped.length;
     });
-    process.exitCode = differences === 0 ? EXIT.ok : EXIT.differences;
+    process.exitCode = problems === 0 ? EXIT.ok : EXIT.differences;
   });
 
 program

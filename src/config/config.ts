@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SqliteSynchronous } from '../event-store/sqlite/sqlite-event-store';
+import { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { parseRetrySchedule } from '../webhooks/retry-schedule';
 
 export interface AppKey {
@@ -27,6 +27,8 @@ export interface LedgerConfig {
   /** Webhooks may go to loopback, private, link-local … addresses (off: refused, the SSRF guard). */
   webhookAllowPrivateUrls: boolean;
   expiryPollMs: number;
+  /** How often the projection thread reads the log for events other processes wrote. */
+  projectionPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     webhookPollMs: positiveInt('WEBHOOK_POLL_MS', env.WEBHOOK_POLL_MS, 100),
     webhookAllowPrivateUrls: flag('WEBHOOK_ALLOW_PRIVATE_URLS', env.WEBHOOK_ALLOW_PRIVATE_URLS),
     expiryPollMs: positiveInt('EXPIRY_POLL_MS', env.EXPIRY_POLL_MS, 1000),
+    projectionPollMs: positiveInt('PROJECTION_POLL_MS', env.PROJECTION_POLL_MS, 100),
   };
 }

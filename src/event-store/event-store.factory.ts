@@ -1,12 +1,27 @@
-import { LedgerConfig } from '../config/config';
+import type { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { EventStore } from './event-store.port';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
-export async function createEventStore(config: LedgerConfig): Promise<EventStore> {
-  if (config.eventStoreUrl.startsWith('sqlite:')) {
-    return new SqliteEventStore({ path: config.eventStoreUrl.slice('sqlite:'.length), synchronous: config.sqliteSynchronous });
+export interface EventStoreOptions {
+  /** `sqlite:<path>` or `esdb://…` */
+  url: string;
+  sqliteSynchronous?: SqliteSynchronous;
+  /** Reads only (no writer): projector threads and command-line tools that only read. */
+  readOnly?: boolean;
+  /** Told after every group commit of the embedded store (metrics). */
+  onGroupCommit?: (appends: number, commitMs: number) => void;
+}
+
+export async function createEventStore(options: EventStoreOptions): Promise<EventStore> {
+  if (options.url.startsWith('sqlite:')) {
+    return SqliteEventStore.open({
+      path: options.url.slice('sqlite:'.length),
+      synchronous: options.sqliteSynchronous,
+      readOnly: options.readOnly,
+      onGroupCommit: options.onGroupCommit,
+    });
   }
   // Loaded only when asked for, so the frozen EventStoreDB client stays out of SQLite deployments.
   const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');
-  return new EventStoreDbEventStore(config.eventStoreUrl);
+  return new EventStoreDbEventStore(options.url);
 }

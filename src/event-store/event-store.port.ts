@@ -50,6 +50,8 @@ export interface ScanOptions {
   upTo: bigint;
   /** Events per yielded batch. */
   batch: number;
+  /** Exclusive: start after this stream (a rebuild resuming). */
+  afterStream?: string;
 }
 
 export interface EventStore {

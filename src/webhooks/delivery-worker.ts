@@ -1,6 +1,7 @@
-import type Database from 'better-sqlite3';
 import { Clock } from '../domain/shared/clock';
 import { WebhookEndpoint } from '../domain/webhooks/webhook-endpoint';
+import { ProjectionEngine } from '../projections/engine/projection-engine';
+import { AttemptRecord, ReadModelReader, ReadyDelivery } from '../projections/read-model-store.port';
 import { DeliveryOutcome, settleAttempt, statusAfter } from './delivery-outcome';
 import { sendWebhook, SendOutcome } from './webhook-sender';
 
@@ -16,9 +17,11 @@ export interface AttemptReport {
 
 export interface DeliveryWorkerOptions {
   retrySchedule: number[];
+  /** How often the outbox is read for work this process was not told about (retries, other processes' deliveries, lapsed leases). */
   pollMs: number;
   /** In-flight requests per endpoint: a slow endpoint fills its own budget, not the others'. */
   perEndpointConcurrency: number;
+  /** Deliveries claimed per round. */
   batch: number;
   /** How long a claimed delivery stays reserved for this process (longer than the 10 s timeout). */
   leaseMs: number;
@@ -28,188 +31,186 @@ export interface DeliveryWorkerOptions {
   onAttempt?: (report: AttemptReport) => void;
 }
 
-interface DueRow {
-  seq: number;
-  id: string;
-  endpoint_id: string;
-  app_id: string;
-  payload: string;
-  attempts: number;
-  endpoint: string;
-}
-
-interface Outcome {
-  row: DueRow;
-  result: SendOutcome;
+interface Settled {
+  delivery: ReadyDelivery;
+  answer: SendOutcome;
   at: number;
 }
 
 /**
- * Sends the outbox. Deliveries are claimed with a lease inside a write transaction, so
- * processes sharing the database send each delivery once. A profile's deliveries to one
- * endpoint go one at a time in sequence order; one waiting for a retry no longer holds up
- * those behind it.
+ * Sends the outbox from an in-memory ready queue. The projection thread hands over each delivery
+ * it enqueues, right after the commit; a poll of the outbox brings in the rest. Before a send the
+ * delivery is claimed with a lease (one round trip for a whole round), so processes sharing the
+ * read models send each delivery once, and a process killed mid-send leaves its deliveries to
+ * others once the lease lapses. A profile's deliveries to one endpoint go one at a time in
+ * sequence order; one waiting for a retry does not hold up the rest.
  */
 export class DeliveryWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
-  private again = false;
-  private stopped = false;
+  /** Deliveries that may be ready, by outbox sequence (Maps iterate in insertion order: oldest first). */
+  private readonly queue = new Map<number, ReadyDelivery>();
   private readonly inFlight = new Map<string, number>();
-  private readonly pending = new Set<Promise<void>>();
-  private outcomes: Outcome[] = [];
-  private flushScheduled = false;
-  private readonly st: ReturnType<DeliveryWorker['prepare']>;
+  private readonly busyPairs = new Set<string>();
+  private readonly sending = new Set<Promise<void>>();
+  private settled: Settled[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private claiming = false;
+  private again = false;
+  private recording: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly engine: ProjectionEngine,
+    private readonly outbox: ReadModelReader,
     private readonly clock: Clock,
     private readonly options: DeliveryWorkerOptions,
     private readonly onGone: (appId: string, endpointId: string) => void,
     private readonly onError: (e: unknown) => void,
-  ) {
-    this.st = this.prepare();
-  }
-
-  private prepare() {
-    return {
-      due: this.db.prepare<{ now: number; limit: number }, DueRow>(`
-        SELECT d.seq, d.id, d.endpoint_id, d.app_id, d.payload, d.attempts, e.endpoint
-        FROM webhook_deliveries d INDEXED BY webhook_deliveries_pending JOIN webhook_endpoints e ON e.id = d.endpoint_id
-        WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now)
-          AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries p
-            WHERE p.endpoint_id = d.endpoint_id AND p.profile_id = d.profile_id AND p.status = 'pending' AND p.seq < d.seq
-              AND (p.attempts = 0 OR (p.lease_until IS NOT NULL AND p.lease_until >= @now)))
-        ORDER BY d.seq LIMIT @limit`),
-      claim: this.db.prepare(
-        `UPDATE webhook_deliveries SET lease_until = ? WHERE seq = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
-      ),
-      delivered: this.db.prepare(
-        `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, last_response_excerpt = NULL,
-           last_attempt_at = ?, delivered_at = ?, lease_until = NULL WHERE seq = ?`,
-      ),
-      retry: this.db.prepare(
-        `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, last_response_excerpt = ?,
-           last_attempt_at = ?, next_attempt_at = ?, lease_until = NULL WHERE seq = ?`,
-      ),
-      ended: this.db.prepare(
-        `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, last_status = ?, last_error = ?, last_response_excerpt = ?,
-           last_attempt_at = ?, lease_until = NULL WHERE seq = ?`,
-      ),
-    };
-  }
+  ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.engine.onProgress(({ enqueued }) => {
+      if (enqueued.length === 0) return;
+      for (const d of enqueued) this.queue.set(d.seq, d);
+      this.wake();
+    });
+    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
     this.timer.unref();
-    this.wake();
+    void this.poll();
   }
 
+  /** Sends what is in flight to its end and records it; claims nothing more. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.pending]);
-    this.flush();
+    while (this.sending.size > 0 || this.recording || this.settled.length > 0) {
+      await Promise.allSettled([...this.sending]);
+      await this.record();
+    }
   }
 
+  /** Deliveries were queued (by hand, or by the poll): look at once. */
   wake(): void {
     if (this.stopped) return;
-    if (this.ticking) {
+    if (this.claiming) {
       this.again = true;
       return;
     }
-    this.ticking = true;
-    setImmediate(() => {
-      try {
-        this.tick();
-      } catch (e) {
-        this.onError(e);
-      } finally {
-        this.ticking = false;
+    this.claiming = true;
+    void this.claimRound()
+      .catch(this.onError)
+      .finally(() => {
+        this.claiming = false;
         if (this.again) {
           this.again = false;
           this.wake();
         }
-      }
-    });
+      });
   }
 
-  private tick(): void {
-    const now = this.clock.now().getTime();
-    const rows = this.st.due.all({ now, limit: this.options.batch });
-    if (rows.length === 0) return;
-    const claimed: Array<{ row: DueRow; endpoint: WebhookEndpoint }> = [];
-    const planned = new Map(this.inFlight);
-    this.db
-      .transaction(() => {
-        const parsed = new Map<string, WebhookEndpoint>();
-        for (const row of rows) {
-          const endpoint = parsed.get(row.endpoint_id) ?? (JSON.parse(row.endpoint) as WebhookEndpoint);
-          parsed.set(row.endpoint_id, endpoint);
-          if (!endpoint.enabled) continue;
-          const busy = planned.get(row.endpoint_id) ?? 0;
-          if (busy >= this.options.perEndpointConcurrency) continue;
-          if (this.st.claim.run(now + this.options.leaseMs, row.seq, now).changes === 1) {
-            planned.set(row.endpoint_id, busy + 1);
-            claimed.push({ row, endpoint });
-          }
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      for (const d of await this.outbox.dueDeliveries(this.clock.now().getTime(), this.options.batch)) this.queue.set(d.seq, d);
+    } catch (e) {
+      this.onError(e);
+    }
+    if (this.queue.size > 0) this.wake();
+  }
+
+  private async claimRound(): Promise<void> {
+    while (!this.stopped) {
+      const picked = this.pick();
+      if (picked.length === 0) return;
+      const now = this.clock.now().getTime();
+      const claimed = new Set(await this.engine.call({ kind: 'claim', seqs: picked.map((d) => d.seq), now, leaseUntil: now + this.options.leaseMs }));
+      const endpoints = new Map<string, WebhookEndpoint | null>();
+      for (const d of picked) {
+        this.queue.delete(d.seq);
+        if (!claimed.has(d.seq)) continue;
+        if (!endpoints.has(d.endpoint_id)) endpoints.set(d.endpoint_id, await this.outbox.endpoint(d.endpoint_id));
+        const endpoint = endpoints.get(d.endpoint_id);
+        if (!endpoint || !endpoint.enabled) {
+          // Stays pending for an endpoint that is turned back on; the lease is given back.
+          await this.engine.call({ kind: 'release', seqs: [d.seq] });
+          continue;
         }
-      })
-      .immediate();
-    for (const { row, endpoint } of claimed) this.dispatch(row, endpoint);
+        this.dispatch(d, endpoint);
+      }
+    }
   }
 
-  private dispatch(row: DueRow, endpoint: WebhookEndpoint): void {
-    this.inFlight.set(row.endpoint_id, (this.inFlight.get(row.endpoint_id) ?? 0) + 1);
-    const job = sendWebhook(endpoint, row.id, row.payload, this.clock.now(), { allowPrivateAddresses: this.options.allowPrivateAddresses })
-      .then((result) => {
-        this.outcomes.push({ row, result, at: this.clock.now().getTime() });
-        this.scheduleFlush();
+  /** The oldest queued deliveries that may go now: within each endpoint's budget, one per (endpoint, profile). */
+  private pick(): ReadyDelivery[] {
+    const picked: ReadyDelivery[] = [];
+    const planned = new Map(this.inFlight);
+    const pairs = new Set(this.busyPairs);
+    for (const d of this.queue.values()) {
+      if (picked.length >= this.options.batch) break;
+      const pair = `${d.endpoint_id}\u0000${d.profile_id}`;
+      const busy = planned.get(d.endpoint_id) ?? 0;
+      if (busy >= this.options.perEndpointConcurrency || pairs.has(pair)) continue;
+      planned.set(d.endpoint_id, busy + 1);
+      pairs.add(pair);
+      picked.push(d);
+    }
+    return picked;
+  }
+
+  private dispatch(d: ReadyDelivery, endpoint: WebhookEndpoint): void {
+    const pair = `${d.endpoint_id}\u0000${d.profile_id}`;
+    this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 0) + 1);
+    this.busyPairs.add(pair);
+    const job = sendWebhook(endpoint, d.id, d.payload, this.clock.now(), { allowPrivateAddresses: this.options.allowPrivateAddresses })
+      .then((answer) => {
+        this.settled.push({ delivery: d, answer, at: this.clock.now().getTime() });
+        void this.record();
       })
       .catch(this.onError)
       .finally(() => {
-        this.inFlight.set(row.endpoint_id, (this.inFlight.get(row.endpoint_id) ?? 1) - 1);
-        this.pending.delete(job);
+        this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 1) - 1);
+        this.busyPairs.delete(pair);
+        this.sending.delete(job);
       });
-    this.pending.add(job);
+    this.sending.add(job);
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      try {
-        this.flush();
-      } catch (e) {
-        this.onError(e);
+  /** Outcomes are written together: one round trip for every answer that came back meanwhile. */
+  private record(): Promise<void> {
+    if (this.recording) return this.recording;
+    if (this.settled.length === 0) return Promise.resolve();
+    this.recording = (async () => {
+      while (this.settled.length > 0) {
+        const batch = this.settled;
+        this.settled = [];
+        const reports: AttemptReport[] = [];
+        const records: AttemptRecord[] = batch.map(({ delivery: d, answer, at }) => {
+          const s = settleAttempt(answer, d.attempts, this.options.retrySchedule);
+          reports.push({ outcome: s.outcome, appId: d.app_id, endpointId: d.endpoint_id, deliveryId: d.id, status: s.status, error: s.error });
+          return {
+            seq: d.seq,
+            status: statusAfter(s.outcome),
+            response_status: s.status,
+            response_excerpt: s.excerpt,
+            error: s.error,
+            attempted_at: at,
+            next_attempt_at: s.outcome === 'retry' ? at + s.retryInMs! : null,
+          };
+        });
+        try {
+          await this.engine.call({ kind: 'record', records });
+        } catch (e) {
+          this.onError(e);
+          continue;
+        }
+        for (const r of reports) {
+          if (r.outcome === 'gone') this.onGone(r.appId, r.endpointId);
+          this.options.onAttempt?.(r);
+        }
       }
+    })().finally(() => {
+      this.recording = null;
       this.wake();
     });
-  }
-
-  /** Outcomes are written together: one transaction for every response that came back meanwhile. */
-  private flush(): void {
-    const batch = this.outcomes;
-    this.outcomes = [];
-    if (batch.length === 0 || !this.db.open) return;
-    const reports: AttemptReport[] = [];
-    this.db
-      .transaction(() => {
-        for (const { row, result, at } of batch) {
-          const settled = settleAttempt(result, row.attempts, this.options.retrySchedule);
-          const { outcome, status, error, excerpt } = settled;
-          if (outcome === 'delivered') this.st.delivered.run(status, at, at, row.seq);
-          else if (outcome === 'retry') this.st.retry.run(status, error, excerpt, at, at + settled.retryInMs!, row.seq);
-          else this.st.ended.run(statusAfter(outcome), status, error, excerpt, at, row.seq);
-          reports.push({ outcome, appId: row.app_id, endpointId: row.endpoint_id, deliveryId: row.id, status, error });
-        }
-      })
-      .immediate();
-    for (const r of reports) {
-      if (r.outcome === 'gone') this.onGone(r.appId, r.endpointId);
-      this.options.onAttempt?.(r);
-    }
+    return this.recording;
   }
 }

@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -155,17 +155,28 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Default: API_KEYS for app1; pass `{API_KEYS: undefined}` in env to start without keys. */
   readyTimeoutMs?: number;
+  /** Options for node itself, before the script (e.g. `--require` a module). */
+  nodeArgs?: string[];
 }
 
-/** Spawns the built server without waiting for anything. */
-export async function spawnLedger(env: Record<string, string | undefined>, port = 0): Promise<LedgerProcess> {
-  const main = await builtMain();
+/** The private copy of dist/ this file's processes run (see builtMain). */
+export async function builtDist(): Promise<string> {
+  return dirname(await builtMain());
+}
+
+/** Only what the server needs, so the developer's own API_KEYS / EVENT_STORE_URL never leak in. */
+export function processEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
-  // Only what the server needs, so the developer's own API_KEYS / EVENT_STORE_URL never leak in.
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SystemRoot']) if (process.env[k] !== undefined) clean[k] = process.env[k];
   clean.NODE_PATH = join(ROOT, 'node_modules');
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-  const child = spawn(process.execPath, [main], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  return clean;
+}
+
+/** Spawns the built server without waiting for anything. */
+export async function spawnLedger(env: Record<string, string | undefined>, port = 0, nodeArgs: string[] = []): Promise<LedgerProcess> {
+  const main = await builtMain();
+  const child = spawn(process.execPath, [...nodeArgs, main], { env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   return new LedgerProcess(child, port);
 }
 
@@ -184,6 +195,7 @@ export async function startLedger(options: StartOptions): Promise<LedgerProcess>
         PORT: String(port),
       },
       port,
+      options.nodeArgs,
     );
     try {
       await waitReady(proc, options.readyTimeoutMs ?? 15000);

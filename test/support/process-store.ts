@@ -48,9 +48,7 @@ export function inspectStore(path: string): StoreReport {
     let checkpoint: number | null = null;
     const projections = new Database(join(dirname(path), 'projections.sqlite'), { readonly: true, fileMustExist: true });
     try {
-      const row = projections.prepare(`SELECT position FROM projection_checkpoints WHERE name = 'profile_status'`).get() as
-        | { position: number }
-        | undefined;
+      const row = projections.prepare(`SELECT position FROM checkpoint WHERE id = 1`).get() as { position: number } | undefined;
       checkpoint = row ? row.position : null;
     } finally {
       projections.close();

@@ -5,8 +5,10 @@ import { deleteProfile } from '../../domain/profile/profile.decide';
 import { profileStreamId } from '../../domain/profile/profile.events';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { deterministicUuid } from '../../domain/shared/uuid';
-import { Ledger } from '../shared/ledger';
-import { LEDGER } from '../shared/ledger.token';
+import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
+import { CommandContext } from '../shared/command-context';
+import { ProfileDecisions } from '../shared/profile-decisions';
+import { ProfileRepository, ReservationRepository } from '../shared/repositories';
 import { DeleteProfileCommand } from './delete-profile.command';
 
 /**
@@ -16,28 +18,33 @@ import { DeleteProfileCommand } from './delete-profile.command';
  */
 @CommandHandler(DeleteProfileCommand)
 export class DeleteProfileHandler implements ICommandHandler<DeleteProfileCommand, null | DomainError> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly profiles: ProfileRepository,
+    private readonly reservations: ReservationRepository,
+    private readonly decisions: ProfileDecisions,
+    private readonly context: CommandContext,
+  ) {}
 
   async execute(cmd: DeleteProfileCommand): Promise<null | DomainError> {
     const { appId } = cmd.ref;
-    const origin = { appId, source: cmd.source };
-    const executed = await this.ledger.decideOnProfile(cmd.ref, origin, (s) => deleteProfile(s, this.ledger.context()));
+    const meta = this.context.metadata({ appId, source: cmd.source });
+    const executed = await this.decisions.onProfile(cmd.ref, { appId, source: cmd.source, commandId: meta.command_id }, (s) =>
+      deleteProfile(s, this.context.decide()),
+    );
     if (executed instanceof DomainError) return executed;
     if (!executed.ok) return profileNotFound();
     const { profile_id: profileId, customer_user_id: customerUserId } = executed.before;
-    const meta = this.ledger.metadata(origin);
-    const now = this.ledger.clock.now();
-    const erased = await this.ledger.store.append(
+    const now = this.context.clock.now();
+    await this.store.append(
       erasureStreamId(appId),
       [{ eventId: deterministicUuid(`erase:${profileId}`), type: 'ProfileErased', data: { profile_id: profileId, erased_at: now.toISOString() }, metadata: meta }],
       { expected: 'any', recordedAt: now },
     );
-    await this.ledger.store.deleteStream(profileStreamId(profileId));
-    this.ledger.profiles.forget(profileStreamId(profileId));
+    await this.profiles.erase(profileStreamId(profileId));
     if (customerUserId !== null) {
-      await this.ledger.reservations.execute(reservationStreamId(appId, customerUserId), (s) => release(s, profileId), meta);
+      await this.reservations.execute(reservationStreamId(appId, customerUserId), (s) => release(s, profileId), meta);
     }
-    await this.ledger.readModels.profileStatusRunner.catchUpTo(erased.position);
     return null;
   }
 }

@@ -1,28 +1,21 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { profileNotFound } from '../../domain/shared/domain-error';
-import { Ledger } from '../shared/ledger';
-import { LEDGER } from '../shared/ledger.token';
+import { Clock, CLOCK } from '../../domain/shared/clock';
+import { DomainError } from '../../domain/shared/domain-error';
 import { ProfileResult } from '../shared/profile-result';
 import { GetProfileQuery } from './get-profile.query';
+import { ProfileReader } from './profile-reader';
 
-/** Served from the read model, after catching up with the log's head (read-your-writes across processes). */
+/** Served from the read model, once it holds every write acked before the request (any process's). */
 @QueryHandler(GetProfileQuery)
 export class GetProfileHandler implements IQueryHandler<GetProfileQuery, ProfileResult> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    private readonly reader: ProfileReader,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   async execute({ ref }: GetProfileQuery): Promise<ProfileResult> {
-    const { readModels } = this.ledger;
-    await readModels.profileStatusRunner.catchUpToHead();
-    const { profileStatus } = readModels;
-    const now = this.ledger.clock.now().getTime();
-    const profile = ref.profileId
-      ? readModels.renderedProfiles.get(`${ref.appId}\0p\0${ref.profileId}`, now, () => profileStatus.findById(ref.appId, ref.profileId!))
-      : ref.customerUserId !== undefined
-        ? readModels.renderedProfiles.get(`${ref.appId}\0c\0${ref.customerUserId}`, now, () =>
-            profileStatus.findByCustomerUserId(ref.appId, ref.customerUserId!),
-          )
-        : null;
-    return profile ?? profileNotFound();
+    const model = await this.reader.find(ref);
+    return model instanceof DomainError ? model : { model, at: this.clock.now().getTime() };
   }
 }

@@ -1,19 +1,17 @@
-import { Inject } from '@nestjs/common';
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { Ledger } from '../shared/ledger';
-import { LEDGER } from '../shared/ledger.token';
+import { DomainError } from '../../domain/shared/domain-error';
+import { Outbox } from '../webhook-deliveries/outbox';
 import { ListProfileDeliveriesQuery, ProfileDeliveriesPage } from './profile-deliveries.query';
 
 /**
- * Reads the outbox after catching up with the log, so a write's deliveries show at once. A profile
+ * Reads the outbox once it holds every acked write, so a write's deliveries show at once. A profile
  * that is unknown or another app's gets an empty page: the answer tells nothing about other apps.
  */
 @QueryHandler(ListProfileDeliveriesQuery)
-export class ListProfileDeliveriesHandler implements IQueryHandler<ListProfileDeliveriesQuery, ProfileDeliveriesPage> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+export class ListProfileDeliveriesHandler implements IQueryHandler<ListProfileDeliveriesQuery, ProfileDeliveriesPage | DomainError> {
+  constructor(private readonly outbox: Outbox) {}
 
-  async execute(q: ListProfileDeliveriesQuery): Promise<ProfileDeliveriesPage> {
-    await this.ledger.readModels.webhookOutboxRunner.catchUpToHead();
-    return this.ledger.readModels.outboxAdmin.profileDeliveries(q.appId, q.profileId, q.limit, q.beforeSeq);
+  execute(q: ListProfileDeliveriesQuery): Promise<ProfileDeliveriesPage | DomainError> {
+    return this.outbox.profileDeliveries(q.appId, q.profileId, q.limit, q.beforeSeq);
   }
 }

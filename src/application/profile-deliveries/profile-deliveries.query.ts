@@ -1,4 +1,4 @@
-import { DeliveryView } from '../../webhooks/outbox-admin';
+import { DeliveryView } from '../../projections/read-model-store.port';
 
 /** One profile's webhook deliveries in the caller's app, newest first. */
 export class ListProfileDeliveriesQuery {

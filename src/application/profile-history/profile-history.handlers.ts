@@ -4,10 +4,10 @@ import { ProfileEvent, profileStreamId } from '../../domain/profile/profile.even
 import { foldProfile } from '../../domain/profile/profile.state';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { toMs } from '../../domain/shared/time';
-import { RecordedEvent } from '../../event-store/event-store.port';
-import { renderProfileV2, toReadModel } from '../../projections/profile-status/profile-read-model';
-import { Ledger } from '../shared/ledger';
-import { LEDGER } from '../shared/ledger.token';
+import { EVENT_STORE, EventStore, RecordedEvent } from '../../event-store/event-store.port';
+import { toReadModel } from '../../projections/profiles/profile-view';
+import { streamUnavailable } from '../shared/event-sourced-repository';
+import { ProfileDecisions } from '../shared/profile-decisions';
 import { ProfileResult } from '../shared/profile-result';
 import { GetProfileAsOfQuery, GetProfileHistoryQuery, HistoryEntry, HistoryPage } from './profile-history.query';
 
@@ -23,23 +23,18 @@ const entryOf = (e: RecordedEvent): HistoryEntry => ({
   },
 });
 
-/** The profile id a request names, if that profile exists and belongs to the caller's app. */
-async function ownedProfileId(ledger: Ledger, query: { ref: GetProfileHistoryQuery['ref'] }): Promise<string | null> {
-  const profileId = await ledger.resolveProfileId(query.ref);
-  if (!profileId) return null;
-  const { state } = await ledger.profiles.load(profileStreamId(profileId));
-  return state.exists && state.app_id === query.ref.appId ? profileId : null;
-}
-
 /** Every event of one profile in commit order, paged by revision: reads that profile's stream only. */
 @QueryHandler(GetProfileHistoryQuery)
 export class GetProfileHistoryHandler implements IQueryHandler<GetProfileHistoryQuery, HistoryPage | DomainError> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly decisions: ProfileDecisions,
+  ) {}
 
   async execute(query: GetProfileHistoryQuery): Promise<HistoryPage | DomainError> {
-    const profileId = await ownedProfileId(this.ledger, query);
-    if (!profileId) return profileNotFound();
-    const events = await this.ledger.store.readStream(profileStreamId(profileId), query.fromRevision, query.limit + 1);
+    const owned = await this.decisions.owned(query.ref);
+    if (!owned) return profileNotFound();
+    const events = await this.store.readStream(profileStreamId(owned.profileId), query.fromRevision, query.limit + 1);
     const page = events.slice(0, query.limit);
     return {
       data: page.map(entryOf),
@@ -54,16 +49,24 @@ export class GetProfileHistoryHandler implements IQueryHandler<GetProfileHistory
  */
 @QueryHandler(GetProfileAsOfQuery)
 export class GetProfileAsOfHandler implements IQueryHandler<GetProfileAsOfQuery, ProfileResult> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly decisions: ProfileDecisions,
+  ) {}
 
   async execute(query: GetProfileAsOfQuery): Promise<ProfileResult> {
-    const profileId = await ownedProfileId(this.ledger, query);
-    if (!profileId) return profileNotFound();
+    const owned = await this.decisions.owned(query.ref);
+    if (!owned) return profileNotFound();
     const at = toMs(query.asOf);
-    const events = await this.ledger.store.readStream(profileStreamId(profileId));
+    const events = await this.store.readStream(profileStreamId(owned.profileId));
     const known = events.filter((e) => e.recordedAt.getTime() <= at).map((e) => ({ type: e.type, data: e.data }) as unknown as ProfileEvent);
-    const state = foldProfile(known);
+    let state;
+    try {
+      state = foldProfile(known);
+    } catch (error) {
+      return streamUnavailable(profileStreamId(owned.profileId), error);
+    }
     if (!state.exists) return profileNotFound();
-    return renderProfileV2(toReadModel(state), at);
+    return { model: toReadModel(state), at };
   }
 }

@@ -1,19 +1,24 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { revokeAccess } from '../../domain/profile/profile.decide';
-import { Ledger } from '../shared/ledger';
-import { LEDGER } from '../shared/ledger.token';
+import { decideV1Revoke } from '../../domain/profile/v1-revoke';
+import { CommandContext } from '../shared/command-context';
+import { ProfileDecisions } from '../shared/profile-decisions';
 import { ProfileResult, profileResult } from '../shared/profile-result';
 import { RevokeAccessCommand } from './revoke-access.command';
 
 @CommandHandler(RevokeAccessCommand)
 export class RevokeAccessHandler implements ICommandHandler<RevokeAccessCommand, ProfileResult> {
-  constructor(@Inject(LEDGER) private readonly ledger: Ledger) {}
+  constructor(
+    private readonly decisions: ProfileDecisions,
+    private readonly context: CommandContext,
+  ) {}
 
-  async execute(cmd: RevokeAccessCommand): Promise<ProfileResult> {
-    const revoke = { access_level_id: cmd.accessLevelId, revoke_at: cmd.revokeAt };
-    const executed = await this.ledger.decideOnPurchase(cmd.ref, cmd.source, (s, catalogue, ctx) => revokeAccess(s, revoke, catalogue, ctx));
-    return profileResult(this.ledger, cmd.ref.appId, executed);
+  async execute({ ref, accessLevelId, terms, source }: RevokeAccessCommand): Promise<ProfileResult> {
+    const executed = await this.decisions.onPurchase(ref, source, (s, catalogue, ctx) =>
+      terms.kind === 'at'
+        ? revokeAccess(s, { access_level_id: accessLevelId, revoke_at: terms.revoke_at }, catalogue, ctx)
+        : decideV1Revoke(s, { access_level_id: accessLevelId, is_refund: terms.is_refund }, catalogue, ctx),
+    );
+    return profileResult(ref.appId, executed, this.context.clock.now().getTime());
   }
-
 }

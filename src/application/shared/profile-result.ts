@@ -1,10 +1,15 @@
-import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { ProfileState } from '../../domain/profile/profile.state';
-import { ProfileV2, renderProfileV2, toReadModel } from '../../projections/profile-status/profile-read-model';
-import { Executed } from './event-sourced-streams';
-import { Ledger } from './ledger';
+import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
+import { ProfileReadModel, toReadModel } from '../../projections/profiles/profile-view';
+import { Executed } from './event-sourced-repository';
 
-export type ProfileResult = ProfileV2 | DomainError;
+/** A profile as a face renders it: the stored view and the instant to judge access at. */
+export interface ProfileSnapshot {
+  model: ProfileReadModel;
+  at: number;
+}
+
+export type ProfileResult = ProfileSnapshot | DomainError;
 
 /** The state a decision left, or the error to answer with (failed, deleted meanwhile, or another app's). */
 export function decidedState(appId: string, executed: Executed<ProfileState> | DomainError): ProfileState | DomainError {
@@ -15,15 +20,10 @@ export function decidedState(appId: string, executed: Executed<ProfileState> | D
 }
 
 /**
- * After a successful decision: the profile as a GET now sees it, rendered from the state the
- * decision produced (the same function the read model uses), so a write does not wait for the
- * projection. A GET catches the read model up before answering, so it sees this write too.
+ * After a decision: the profile as a GET now sees it, from the state the decision produced (the
+ * same view the read model stores), so a write does not wait for the projection.
  */
-export async function profileResult(
-  ledger: Ledger,
-  appId: string,
-  executed: Executed<ProfileState> | DomainError,
-): Promise<ProfileResult> {
+export function profileResult(appId: string, executed: Executed<ProfileState> | DomainError, at: number): ProfileResult {
   const state = decidedState(appId, executed);
-  return state instanceof DomainError ? state : renderProfileV2(toReadModel(state), ledger.clock.now().getTime());
+  return state instanceof DomainError ? state : { model: toReadModel(state), at };
 }

@@ -30,6 +30,8 @@ export interface AccessSource {
   cancellation_reason: string | null;
   will_renew: boolean;
   is_trial: boolean;
+  /** The instant of the revocation that ends this source early, if one does. */
+  revoked_at: Iso | null;
 }
 
 export const GRANT_STORE = 'adapty';
@@ -39,12 +41,18 @@ const minEnd = (a: number | null, b: number): number => (a === null ? b : Math.m
 
 function capByRevocations(state: ProfileState, source: AccessSource, givenSeq: number): AccessSource {
   let until = source.until;
+  let revokedAt: Iso | null = null;
   for (const r of state.revocations) {
-    if (r.access_level_id === source.access_level_id && r.seq > givenSeq) until = minEnd(until, toMs(r.revoke_at));
+    if (r.access_level_id !== source.access_level_id || r.seq <= givenSeq) continue;
+    const at = toMs(r.revoke_at);
+    if (until === null || at < until) {
+      until = at;
+      revokedAt = r.revoke_at;
+    }
   }
   if (until === source.until) return source;
   const expires = until === null ? null : new Date(Math.max(until, source.from)).toISOString();
-  return { ...source, until, expires_at: expires };
+  return { ...source, until, expires_at: expires, revoked_at: revokedAt };
 }
 
 function chainSourceOf(chain: Chain): AccessSource | null {
@@ -85,6 +93,7 @@ function chainSourceOf(chain: Chain): AccessSource | null {
     cancellation_reason: t.cancellation_reason,
     will_renew: !oneTime && t.renew_status === true && t.refunded_at === null,
     is_trial: isTrial(t),
+    revoked_at: null,
   };
 }
 
@@ -111,6 +120,7 @@ function grantSourceOf(g: Grant): AccessSource {
     cancellation_reason: null,
     will_renew: false,
     is_trial: false,
+    revoked_at: null,
   };
 }
 

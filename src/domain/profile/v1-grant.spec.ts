@@ -1,4 +1,4 @@
-import { webhookEventsFor } from '../webhooks/webhook-events';
+import { levelsBefore, webhookEventsFor } from '../webhooks/webhook-events';
 import { foldProfile, initialProfileState } from './profile.state';
 import { decideV1Grant, V1Grant, v1GrantEnd, v1GrantTransaction } from './v1-grant';
 import {
@@ -141,7 +141,7 @@ describe('v1 grant with a transaction: a TransactionRecorded whose chain gives t
   it('its transaction "generates no profile events": the only webhook is access_level_updated', () => {
     const before = given();
     const [event] = eventsOf(decideV1Grant(before, withTransaction({ price: 5 }), CATALOGUE, context()));
-    const types = webhookEventsFor(before, event, foldProfile([event], before)).map((w) => w.event_type);
+    const types = webhookEventsFor(levelsBefore(before, event), event, foldProfile([event], before)).map((w) => w.event_type);
     expect(types).toEqual(['access_level_updated']);
   });
 

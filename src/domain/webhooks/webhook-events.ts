@@ -104,9 +104,8 @@ function lastSourceOf(state: ProfileState, level: string): AccessSource | undefi
   return best;
 }
 
-/** access_level_updated for every level whose effective state differs between two states at one instant. */
-function accessLevelChanges(before: ProfileState, after: ProfileState, at: number, datetime: Iso): WebhookEvent[] {
-  const was = levelsAt(before, at);
+/** access_level_updated for every level whose effective state differs between before (`was`) and after, at one instant. */
+function accessLevelChanges(was: Map<string, AccessSource>, after: ProfileState, at: number, datetime: Iso): WebhookEvent[] {
   const now = levelsAt(after, at);
   const out: WebhookEvent[] = [];
   for (const level of new Set([...was.keys(), ...now.keys()])) {
@@ -133,11 +132,35 @@ function transactionEventTime(effect: string, t: Transaction, recordedAt: Iso): 
   return t.purchased_at;
 }
 
+/** The instant at which an event's access change is judged, or null when it cannot change access by itself. */
+function judgedAt(event: ProfileEvent): Iso | null {
+  switch (event.type) {
+    case 'TransactionRecorded':
+      return event.data.recorded_at;
+    case 'AccessGranted':
+      return event.data.granted_at;
+    case 'AccessRevoked':
+      return event.data.revoked_at;
+    default:
+      return null;
+  }
+}
+
 /**
- * The Adapty webhook events one domain event means, judged on the states before and after it at
- * the instant the event itself names (pure: the outbox projection and any replay agree).
+ * What a profile had, before `event`, at the instant the event is judged: taken before folding it,
+ * so the fold may update the state in place (the projector's folds do).
  */
-export function webhookEventsFor(before: ProfileState, event: ProfileEvent, after: ProfileState): WebhookEvent[] {
+export function levelsBefore(state: ProfileState, event: ProfileEvent): Map<string, AccessSource> {
+  const at = judgedAt(event);
+  return at === null ? new Map() : levelsAt(state, toMs(at));
+}
+
+/**
+ * The Adapty webhook events one domain event means, judged on what the profile had before it
+ * (`was`, from levelsBefore) and its state after, at the instant the event itself names (pure: the
+ * outbox projection and any replay agree).
+ */
+export function webhookEventsFor(was: Map<string, AccessSource>, event: ProfileEvent, after: ProfileState): WebhookEvent[] {
   switch (event.type) {
     case 'TransactionRecorded': {
       const recordedAt = event.data.recorded_at;
@@ -154,12 +177,12 @@ export function webhookEventsFor(before: ProfileState, event: ProfileEvent, afte
           },
         }),
       );
-      return [...own, ...accessLevelChanges(before, after, at, recordedAt)];
+      return [...own, ...accessLevelChanges(was, after, at, recordedAt)];
     }
     case 'AccessGranted':
-      return accessLevelChanges(before, after, toMs(event.data.granted_at), event.data.granted_at);
+      return accessLevelChanges(was, after, toMs(event.data.granted_at), event.data.granted_at);
     case 'AccessRevoked':
-      return accessLevelChanges(before, after, toMs(event.data.revoked_at), event.data.revoked_at);
+      return accessLevelChanges(was, after, toMs(event.data.revoked_at), event.data.revoked_at);
     case 'SourceExpired': {
       const d = event.data;
       const until = toMs(d.until);

@@ -221,6 +221,11 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       expect(seen.filter((e) => e.streamId === a).map((e) => e.data.n)).toEqual([0, 1]);
       // b's second event comes after `upTo`.
       expect(seen.filter((e) => e.streamId === b).map((e) => e.data.n)).toEqual([0]);
+      // Resuming after a stream starts with the next one.
+      const resumed: RecordedEvent[] = [];
+      for await (const batch of store.scanByStream({ upTo: r.position, batch: 100, afterStream: b })) resumed.push(...batch);
+      expect(resumed.some((e) => e.streamId <= b)).toBe(false);
+      expect(resumed.filter((e) => e.streamId === a).map((e) => e.data.n)).toEqual([0, 1]);
     });
 
     if (options.reopen) {

@@ -1,257 +1,150 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../shared/worker-thread';
+import { openSqlite, SqliteSynchronous } from '../../sqlite/open-sqlite';
 import {
   AppendOptions,
   AppendResult,
   DuplicateEventIdError,
   EventStore,
   EventToAppend,
-  expectationMet,
-  ExpectedRevision,
   ReadAllOptions,
   RecordedEvent,
   ScanOptions,
   StreamDeletedError,
   WrongExpectedRevisionError,
 } from '../event-store.port';
-
-export type SqliteSynchronous = 'FULL' | 'NORMAL';
+import type { AppendOutcome } from './sqlite-log-writer';
+import { EventRow, LOG_SCHEMA, logReads, toRecorded } from './sqlite-log';
+import type { WriterReply, WriterRequest } from './sqlite-writer.worker';
 
 export interface SqliteEventStoreOptions {
   path: string;
   /** FULL (default): a commit survives power loss. NORMAL: survives a process crash only. */
   synchronous?: SqliteSynchronous;
+  /** Reads only: no writer thread (command-line tools, projector threads). */
+  readOnly?: boolean;
+  /** Told after every group commit (metrics): how many appends it held and how long the commit took. */
+  onGroupCommit?: (appends: number, commitMs: number) => void;
 }
 
-interface PendingAppend {
-  streamId: string;
-  events: EventToAppend[];
-  expected: ExpectedRevision;
-  recordedAt: number;
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
+interface Pending {
+  resolve: (value: AppendResult | void) => void;
+  reject: (error: unknown) => void;
 }
 
-interface EventRow {
-  position: number;
-  event_id: string;
-  stream_id: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position    INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id    TEXT    NOT NULL UNIQUE,
-  stream_id   TEXT    NOT NULL,
-  revision    INTEGER NOT NULL,
-  type        TEXT    NOT NULL,
-  data        TEXT    NOT NULL,
-  metadata    TEXT    NOT NULL,
-  recorded_at INTEGER NOT NULL,
-  UNIQUE (stream_id, revision)
-);
-CREATE TABLE IF NOT EXISTS streams (
-  stream_id TEXT PRIMARY KEY,
-  revision  INTEGER NOT NULL,
-  deleted   INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
-`;
-
-export function openSqlite(path: string, synchronous: SqliteSynchronous): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  // Several processes may share the file; writers wait for each other instead of failing.
-  db.pragma('busy_timeout = 10000');
-  return db;
+function errorOf(outcome: Exclude<AppendOutcome, { ok: true }>): Error {
+  switch (outcome.error) {
+    case 'wrong_expected_revision':
+      return new WrongExpectedRevisionError(outcome.streamId, outcome.expected, outcome.actual);
+    case 'stream_deleted':
+      return new StreamDeletedError(outcome.streamId);
+    case 'duplicate_event_id':
+      return new DuplicateEventIdError(outcome.eventId);
+  }
 }
 
 /**
- * Embedded event store. Appends issued in the same event-loop turn are committed in one
- * transaction (group commit): one fsync for many commands, without weakening durability.
- * Optimistic concurrency is checked inside the write transaction, so it also holds
- * between processes sharing the file.
+ * Embedded event store. Writes go to a writer thread that owns the write connection (group commit
+ * and fsync off the event loop: a 2xx is on disk, yet no request waits for another's fsync to be
+ * parsed); reads run here on a connection of their own, which sees every commit once it is acked.
  */
 export class SqliteEventStore implements EventStore {
-  private readonly db: Database.Database;
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly reads: ReturnType<typeof logReads>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
   private closed = false;
-  private knownHead: bigint | null = null;
-  private knownVersion = -1;
-  /** Upper bound of each stream's last revision, valid while data_version is `tailsVersion`. */
-  private readonly tails = new Map<string, number>();
-  private tailsVersion = -1;
-  private readonly stmt: ReturnType<SqliteEventStore['prepare']>;
-  private readonly path: string;
 
-  constructor(options: SqliteEventStoreOptions) {
-    this.path = options.path;
-    this.db = openSqlite(options.path, options.synchronous ?? 'FULL');
-    this.db.exec(SCHEMA);
-    this.stmt = this.prepare();
+  private constructor(
+    private readonly options: SqliteEventStoreOptions,
+    private readonly db: Database.Database,
+    private readonly writer: Worker | null,
+  ) {
+    this.reads = logReads(db);
+    writer?.on('message', (reply: WriterReply) => this.onReply(reply));
+    writer?.on('error', (error) => this.failAll(error));
   }
 
-  private prepare() {
-    const db = this.db;
-    return {
-      stream: db.prepare<[string], { revision: number; deleted: number }>(
-        'SELECT revision, deleted FROM streams WHERE stream_id = ?',
-      ),
-      upsertStream: db.prepare('INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET revision = excluded.revision'),
-      insert: db.prepare(
-        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      eventIdTaken: db.prepare<[string], number>('SELECT 1 FROM events WHERE event_id = ?').pluck(),
-      readStream: db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
-      ),
-      readAll: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
-      head: db.prepare<[], { p: number | null }>('SELECT MAX(position) AS p FROM events'),
-      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-      deleteEvents: db.prepare('DELETE FROM events WHERE stream_id = ?'),
-      tombstone: db.prepare(
-        'INSERT INTO streams (stream_id, revision, deleted) VALUES (?, -1, 1) ON CONFLICT(stream_id) DO UPDATE SET deleted = 1',
-      ),
-      begin: db.prepare('BEGIN IMMEDIATE'),
-      commit: db.prepare('COMMIT'),
-      rollback: db.prepare('ROLLBACK'),
-    };
+  static async open(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+    let writer: Worker | null = null;
+    if (!options.readOnly) {
+      writer = startWorker(__dirname, 'sqlite-writer.worker', { path: options.path, synchronous: options.synchronous ?? 'FULL' });
+      // The writer creates the file and its schema first; this connection then only reads.
+      const [reply] = (await Promise.race([once(writer, 'message'), once(writer, 'error').then(([e]) => Promise.reject(e))])) as [WriterReply];
+      if (reply.kind !== 'ready') throw new Error(`event store writer did not start: ${JSON.stringify(reply)}`);
+    }
+    const db = openSqlite(options.path, { synchronous: options.synchronous ?? 'FULL', readonly: options.readOnly });
+    if (!options.readOnly) db.exec(LOG_SCHEMA);
+    return new SqliteEventStore(options, db, writer);
   }
 
-  append(streamId: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new Error('event store is closed'));
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+  private request(message: WriterRequest & { id: number }): Promise<AppendResult | void> {
+    if (this.closed || !this.writer) return Promise.reject(new Error(this.closed ? 'event store is closed' : 'event store is read-only'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamId, events, expected: options.expected, recordedAt: options.recordedAt.getTime(), resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.set(message.id, { resolve, reject });
+      this.writer!.postMessage(message);
     });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    const outcomes: Array<{ ok: true; value: AppendResult } | { ok: false; error: unknown }> = [];
-    try {
-      this.stmt.begin.run();
-      try {
-        for (const pending of batch) outcomes.push(this.tryAppend(pending));
-        this.stmt.commit.run();
-      } catch (error) {
-        if (this.db.inTransaction) this.stmt.rollback.run();
-        // Tails noted during the rolled-back appends never happened.
-        this.tails.clear();
-        throw error;
+  private onReply(reply: WriterReply): void {
+    switch (reply.kind) {
+      case 'appended':
+        this.options.onGroupCommit?.(reply.batch, reply.commitMs);
+        reply.ids.forEach((id, i) => {
+          const outcome = reply.outcomes[i];
+          const waiter = this.pending.get(id);
+          this.pending.delete(id);
+          if (!waiter) return;
+          if (outcome.ok) waiter.resolve({ nextExpectedRevision: outcome.nextExpectedRevision, position: outcome.position });
+          else waiter.reject(errorOf(outcome));
+        });
+        return;
+      case 'deleted': {
+        const waiter = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        waiter?.resolve();
+        return;
       }
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
+      case 'failed':
+        for (const id of reply.ids) {
+          this.pending.get(id)?.reject(new Error(`event store write failed: ${reply.message}`));
+          this.pending.delete(id);
+        }
+        return;
+      default:
+        return;
     }
-    for (const outcome of outcomes) {
-      if (outcome.ok && this.knownHead !== null && outcome.value.position > this.knownHead) this.knownHead = outcome.value.position;
-    }
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
   }
 
-  private tryAppend(p: PendingAppend): { ok: true; value: AppendResult } | { ok: false; error: unknown } {
-    const row = this.stmt.stream.get(p.streamId);
-    if (row?.deleted) return { ok: false, error: new StreamDeletedError(p.streamId) };
-    const current = row ? BigInt(row.revision) : undefined;
-    if (!expectationMet(p.expected, current)) {
-      return { ok: false, error: new WrongExpectedRevisionError(p.streamId, p.expected, current ?? 'no_stream') };
-    }
-    const ids = new Set<string>();
-    for (const e of p.events) {
-      if (ids.has(e.eventId) || this.stmt.eventIdTaken.get(e.eventId) !== undefined) {
-        return { ok: false, error: new DuplicateEventIdError(e.eventId) };
-      }
-      ids.add(e.eventId);
-    }
-    let revision = current === undefined ? -1 : Number(current);
-    let position = 0;
-    for (const e of p.events) {
-      revision += 1;
-      const info = this.stmt.insert.run(
-        e.eventId,
-        p.streamId,
-        revision,
-        e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata ?? {}),
-        p.recordedAt,
-      );
-      position = Number(info.lastInsertRowid);
-    }
-    this.stmt.upsertStream.run(p.streamId, revision);
-    this.tails.set(p.streamId, revision);
-    return { ok: true, value: { nextExpectedRevision: BigInt(revision), position: BigInt(position) } };
+  private failAll(error: unknown): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
   }
 
-  /**
-   * Commands read each stream's tail before deciding (the profile, the catalogue, a reservation),
-   * and most tails are empty. While no other connection has committed (data_version), a stream
-   * whose last revision is known to be below `fromRevision` is answered without a query.
-   */
+  async append(streamId: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const request = { streamId, events, expected: options.expected, recordedAt: options.recordedAt.getTime() };
+    return (await this.request({ kind: 'append', id: this.nextId++, request })) as AppendResult;
+  }
+
+  async deleteStream(streamId: string): Promise<void> {
+    await this.request({ kind: 'delete', id: this.nextId++, streamId });
+  }
+
   async readStream(streamId: string, fromRevision: bigint = 0n, maxCount = -1): Promise<RecordedEvent[]> {
-    this.syncTailCache();
-    const from = Number(fromRevision);
-    const known = this.tails.get(streamId);
-    if (known !== undefined && known < from) return [];
     // SQLite reads LIMIT -1 as no limit.
-    const rows = this.stmt.readStream.all(streamId, from, maxCount);
-    if (maxCount < 0 || rows.length < maxCount) this.tails.set(streamId, rows.length ? rows[rows.length - 1].revision : from - 1);
-    return rows.map(toRecorded);
-  }
-
-  private syncTailCache(): void {
-    const version = this.stmt.dataVersion.get()!;
-    if (version !== this.tailsVersion || this.tails.size > 100_000) {
-      this.tails.clear();
-      this.tailsVersion = version;
-    }
+    return this.reads.readStream.all(streamId, Number(fromRevision), maxCount).map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     const after = options.after === undefined ? 0 : Number(options.after);
-    return this.stmt.readAll.all(after, options.maxCount).map(toRecorded);
+    return this.reads.readAll.all(after, options.maxCount).map(toRecorded);
   }
 
-  /**
-   * Every GET asks this, so it is answered from memory while no other connection has committed
-   * (SQLite's data_version says so) — this connection's own appends keep the value current.
-   */
   async headPosition(): Promise<bigint> {
-    const version = this.stmt.dataVersion.get()!;
-    if (this.knownHead !== null && version === this.knownVersion) return this.knownHead;
-    const p = this.stmt.head.get()?.p;
-    this.knownVersion = version;
-    this.knownHead = p === null || p === undefined ? -1n : BigInt(p);
-    return this.knownHead;
-  }
-
-  async deleteStream(streamId: string): Promise<void> {
-    this.knownHead = null;
-    this.tails.set(streamId, -1);
-    this.db.transaction(() => {
-      this.stmt.deleteEvents.run(streamId);
-      this.stmt.tombstone.run(streamId);
-    }).immediate();
+    const p = this.reads.head.get();
+    return p === null || p === undefined ? -1n : BigInt(p);
   }
 
   /**
@@ -259,18 +152,16 @@ export class SqliteEventStore implements EventStore {
    * keeps that snapshot however long the consumer takes between batches.
    */
   async *scanByStream(options: ScanOptions): AsyncIterable<RecordedEvent[]> {
-    const db = new Database(this.path, { readonly: true });
+    const db = new Database(this.options.path, { readonly: true });
     try {
       db.pragma('busy_timeout = 10000');
-      const first = db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position <= ? ORDER BY stream_id, revision LIMIT ?',
-      );
+      const first = db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position <= ? ORDER BY stream_id, revision LIMIT ?');
       const next = db.prepare<[string, number, number, number], EventRow>(
         'SELECT * FROM events WHERE (stream_id, revision) > (?, ?) AND position <= ? ORDER BY stream_id, revision LIMIT ?',
       );
       db.exec('BEGIN');
       const upTo = Number(options.upTo);
-      let rows = first.all(upTo, options.batch);
+      let rows = options.afterStream === undefined ? first.all(upTo, options.batch) : next.all(options.afterStream, Number.MAX_SAFE_INTEGER, upTo, options.batch);
       while (rows.length > 0) {
         yield rows.map(toRecorded);
         if (rows.length < options.batch) break;
@@ -283,23 +174,20 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /** Waits for the writer to commit what it holds (pending appends are not dropped), then closes. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.queue.length) this.flush();
+    if (this.writer) {
+      const closed = new Promise<void>((resolve) => {
+        this.writer!.on('message', (reply: WriterReply) => reply.kind === 'closed' && resolve());
+        this.writer!.once('exit', () => resolve());
+      });
+      this.writer.postMessage({ kind: 'close' } satisfies WriterRequest);
+      await closed;
+      await this.writer.terminate();
+      this.failAll(new Error('event store is closed'));
+    }
     this.db.close();
   }
-}
-
-function toRecorded(r: EventRow): RecordedEvent {
-  return {
-    eventId: r.event_id,
-    streamId: r.stream_id,
-    revision: BigInt(r.revision),
-    position: BigInt(r.position),
-    type: r.type,
-    data: JSON.parse(r.data),
-    metadata: JSON.parse(r.metadata),
-    recordedAt: new Date(r.recorded_at),
-  };
 }

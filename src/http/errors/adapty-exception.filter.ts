@@ -18,6 +18,8 @@ export function toEnvelope(exception: unknown, logger: Logger): ErrorEnvelope {
     const [first, ...rest] = exception.errors;
     return envelopeOf(first, rest);
   }
+  // The application throws a DomainError where a result cannot carry one (e.g. a stream it cannot fold).
+  if (exception instanceof DomainError) return envelopeOf(exception);
   const status =
     exception instanceof HttpException
       ? exception.getStatus()

@@ -37,6 +37,8 @@ const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Ob
   not_authenticated: 401,
   not_found: 404,
   bad_request: 400,
+  stream_unavailable: 503,
+  read_model_unavailable: 503,
   request_timeout: 408,
   request_header_fields_too_large: 431,
   payload_too_large: 413,

@@ -11,6 +11,7 @@ import { parseInstant } from '../../domain/shared/time';
 import { GetProfileAsOfQuery, GetProfileHistoryQuery, HistoryPage } from '../../application/profile-history/profile-history.query';
 import { cursorOf, pageLimit, positionOf } from '../paging';
 import { unwrap } from '../errors/domain-error.exception';
+import { profileV2Response } from '../presenters/profile-v2.response';
 import { profileInput } from './profile-input';
 import { Profile } from './profile-ref.decorator';
 import { ProfileRequestDto } from './profile-request.dto';
@@ -29,7 +30,7 @@ export class ProfileController {
   @HttpCode(200)
   async create(@Profile() ref: ProfileRef, @Body() body: ProfileRequestDto) {
     const { attributes, customAttributes } = profileInput(body);
-    return { data: unwrap(await this.commands.execute<CreateProfileCommand, ProfileResult>(new CreateProfileCommand(ref, attributes, customAttributes))) };
+    return profileV2Response(await this.commands.execute<CreateProfileCommand, ProfileResult>(new CreateProfileCommand(ref, attributes, customAttributes)));
   }
 
   @Get()
@@ -37,9 +38,9 @@ export class ProfileController {
     if (asOf !== undefined) {
       const instant = parseInstant(asOf);
       if (instant === null) unwrap(validationError('as_of', 'as_of must be an ISO 8601 date-time, e.g. 2026-03-03T14:00:00Z.'));
-      return { data: unwrap(await this.queries.execute<GetProfileAsOfQuery, ProfileResult>(new GetProfileAsOfQuery(ref, instant!))) };
+      return profileV2Response(await this.queries.execute<GetProfileAsOfQuery, ProfileResult>(new GetProfileAsOfQuery(ref, instant!)));
     }
-    return { data: unwrap(await this.queries.execute<GetProfileQuery, ProfileResult>(new GetProfileQuery(ref))) };
+    return profileV2Response(await this.queries.execute<GetProfileQuery, ProfileResult>(new GetProfileQuery(ref)));
   }
 
   /** Every event of the profile in commit order; `cursor` pages on (opaque), `limit` 1–1000 (default 100). */
@@ -56,7 +57,7 @@ export class ProfileController {
   @Patch()
   async update(@Profile() ref: ProfileRef, @Body() body: ProfileRequestDto) {
     const { attributes, customAttributes } = profileInput(body);
-    return { data: unwrap(await this.commands.execute<UpdateProfileCommand, ProfileResult>(new UpdateProfileCommand(ref, attributes, customAttributes))) };
+    return profileV2Response(await this.commands.execute<UpdateProfileCommand, ProfileResult>(new UpdateProfileCommand(ref, attributes, customAttributes)));
   }
 
   @Delete()

@@ -5,7 +5,7 @@ import { RecordTransactionCommand } from '../../application/record-transaction/r
 import { RevokeAccessCommand } from '../../application/revoke-access/revoke-access.command';
 import { ProfileRef } from '../../application/shared/profile-ref';
 import { ProfileResult } from '../../application/shared/profile-result';
-import { unwrap } from '../errors/domain-error.exception';
+import { profileV2Response } from '../presenters/profile-v2.response';
 import { Profile } from '../profile/profile-ref.decorator';
 import { instantOrNull } from '../validation/is-instant';
 import { GrantAccessLevelDto, RevokeAccessLevelDto } from './access-level.dto';
@@ -20,21 +20,21 @@ export class PurchaseController {
   @HttpCode(200)
   async setTransaction(@Profile() ref: ProfileRef, @Body() body: SetTransactionDto) {
     const cmd = new RecordTransactionCommand(ref, transactionInput(body));
-    return { data: unwrap(await this.commands.execute<RecordTransactionCommand, ProfileResult>(cmd)) };
+    return profileV2Response(await this.commands.execute<RecordTransactionCommand, ProfileResult>(cmd));
   }
 
   // The migration guide names the shorter path; the reference names the longer one. Both work.
   @Post(['purchase/profile/grant/access-level', 'grant/access-level'])
   @HttpCode(200)
   async grant(@Profile() ref: ProfileRef, @Body() body: GrantAccessLevelDto) {
-    const cmd = new GrantAccessCommand(ref, body.access_level_id, instantOrNull(body.starts_at), instantOrNull(body.expires_at));
-    return { data: unwrap(await this.commands.execute<GrantAccessCommand, ProfileResult>(cmd)) };
+    const terms = { kind: 'window', starts_at: instantOrNull(body.starts_at), expires_at: instantOrNull(body.expires_at) } as const;
+    return profileV2Response(await this.commands.execute<GrantAccessCommand, ProfileResult>(new GrantAccessCommand(ref, body.access_level_id, terms)));
   }
 
   @Post('purchase/profile/revoke/access-level')
   @HttpCode(200)
   async revoke(@Profile() ref: ProfileRef, @Body() body: RevokeAccessLevelDto) {
-    const cmd = new RevokeAccessCommand(ref, body.access_level_id, instantOrNull(body.revoke_at));
-    return { data: unwrap(await this.commands.execute<RevokeAccessCommand, ProfileResult>(cmd)) };
+    const cmd = new RevokeAccessCommand(ref, body.access_level_id, { kind: 'at', revoke_at: instantOrNull(body.revoke_at) });
+    return profileV2Response(await this.commands.execute<RevokeAccessCommand, ProfileResult>(cmd));
   }
 }

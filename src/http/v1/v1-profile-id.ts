@@ -1,4 +1,4 @@
-import { V1ProfileId } from '../../application/v1/v1.commands';
+import { V1ProfileId } from '../../application/v1/resolve-v1-profile.query';
 import { validationError } from '../../domain/shared/domain-error';
 import { DomainErrorException } from '../errors/domain-error.exception';
 

@@ -2,29 +2,33 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { CreateProfileCommand } from '../../application/create-profile/create-profile.command';
 import { DeleteProfileCommand } from '../../application/delete-profile/delete-profile.command';
+import { GetProfileQuery } from '../../application/get-profile/get-profile.query';
+import { GrantAccessCommand } from '../../application/grant-access/grant-access.command';
+import { RevokeAccessCommand } from '../../application/revoke-access/revoke-access.command';
 import { ProfileRef } from '../../application/shared/profile-ref';
-import { ProfileResult } from '../../application/shared/profile-result';
+import { ProfileResult, ProfileSnapshot } from '../../application/shared/profile-result';
 import { UpdateProfileCommand } from '../../application/update-profile/update-profile.command';
-import { ProfileV1Result } from '../../application/v1/v1.handlers';
-import {
-  GetV1ProfileQuery,
-  ResolveV1ProfileQuery,
-  V1GrantAccessCommand,
-  V1ProfileId,
-  V1RevokeAccessCommand,
-} from '../../application/v1/v1.commands';
+import { ResolveV1ProfileQuery, V1ProfileId } from '../../application/v1/resolve-v1-profile.query';
 import { DomainError } from '../../domain/shared/domain-error';
+import { isUuid } from '../../domain/shared/uuid';
 import { unwrap } from '../errors/domain-error.exception';
 import { AppId } from '../profile/profile-ref.decorator';
+import { renderProfileV1 } from './profile-v1.presenter';
 import { v1GrantInput, v1ProfileInput } from './v1-input';
 import { isExtended, v1ProfileIdOf } from './v1-profile-id';
 import { V1CreateProfileRequestDto, V1GrantRequestDto, V1ProfileRequestDto, V1RevokeRequestDto } from './v1.dto';
 
 type QueryParams = Record<string, unknown>;
 
+/** The v1 answer to a write: the profile as a plain (not extended) v1 GET now shows it. */
+const v1View = (result: ProfileResult, extended = false) => {
+  const { model, at }: ProfileSnapshot = unwrap(result);
+  return { data: renderProfileV1(model, at, { extended }) };
+};
+
 /**
  * Adapty's legacy v1 server API (contract §1.4, §2.12, §3.5): the profile is named in the path.
- * A second face over the same commands, events and read model as v2; only the shapes differ.
+ * A second face over the same commands, queries, events and read model as v2; only the shapes differ.
  */
 @Controller('api/v1/sdk')
 export class V1ProfileController {
@@ -35,8 +39,13 @@ export class V1ProfileController {
 
   @Get('profiles/:id')
   async get(@AppId() appId: string, @Param('id') id: string, @Query() query: QueryParams) {
-    const q = new GetV1ProfileQuery(appId, v1ProfileIdOf(id, query), isExtended(query));
-    return { data: unwrap(await this.queries.execute<GetV1ProfileQuery, ProfileV1Result>(q)) };
+    const path = v1ProfileIdOf(id, query);
+    const read = (ref: ProfileRef) => this.queries.execute<GetProfileQuery, ProfileResult>(new GetProfileQuery(ref));
+    // An id shaped like a profile id is tried as one first, then as a customer user id.
+    let result: ProfileResult | null = null;
+    if (!path.customerUserIdOnly && isUuid(path.value)) result = await read({ appId, profileId: path.value.toLowerCase() });
+    if (result === null || (result instanceof DomainError && result.code === 'profile_does_not_exist')) result = await read({ appId, customerUserId: path.value });
+    return v1View(result, isExtended(query));
   }
 
   @Post('profiles')
@@ -44,20 +53,14 @@ export class V1ProfileController {
   async create(@AppId() appId: string, @Body() body: V1CreateProfileRequestDto) {
     const { attributes, customAttributes } = v1ProfileInput(body);
     const cmd = new CreateProfileCommand({ appId, customerUserId: body.customer_user_id }, attributes, customAttributes, 'api.v1.create_profile');
-    const created = unwrap(await this.commands.execute<CreateProfileCommand, ProfileResult>(cmd));
-    return this.view(appId, created.profile_id);
+    return v1View(await this.commands.execute<CreateProfileCommand, ProfileResult>(cmd));
   }
 
   @Patch('profiles/:id')
   async update(@AppId() appId: string, @Param('id') id: string, @Query() query: QueryParams, @Body() body: V1ProfileRequestDto) {
     const { attributes, customAttributes } = v1ProfileInput(body);
     const ref = await this.resolve(appId, v1ProfileIdOf(id, query));
-    const updated = unwrap(
-      await this.commands.execute<UpdateProfileCommand, ProfileResult>(
-        new UpdateProfileCommand(ref, attributes, customAttributes, 'api.v1.update_profile'),
-      ),
-    );
-    return this.view(appId, updated.profile_id);
+    return v1View(await this.commands.execute<UpdateProfileCommand, ProfileResult>(new UpdateProfileCommand(ref, attributes, customAttributes, 'api.v1.update_profile')));
   }
 
   // Documented without a trailing slash; the router ignores trailing slashes, so both work.
@@ -77,9 +80,10 @@ export class V1ProfileController {
     @Query() query: QueryParams,
     @Body() body: V1GrantRequestDto,
   ) {
-    const grant = v1GrantInput(accessLevel, body);
+    const { access_level_id: _level, ...terms } = v1GrantInput(accessLevel, body);
     const ref = await this.resolve(appId, v1ProfileIdOf(id, query));
-    return { data: unwrap(await this.commands.execute<V1GrantAccessCommand, ProfileV1Result>(new V1GrantAccessCommand(ref, grant))) };
+    const cmd = new GrantAccessCommand(ref, accessLevel, { kind: 'legacy', ...terms }, 'api.v1.grant_paid_access_level');
+    return v1View(await this.commands.execute<GrantAccessCommand, ProfileResult>(cmd));
   }
 
   @Post('profiles/:id/paid-access-levels/:access_level/revoke')
@@ -92,17 +96,11 @@ export class V1ProfileController {
     @Body() body: V1RevokeRequestDto,
   ) {
     const ref = await this.resolve(appId, v1ProfileIdOf(id, query));
-    const cmd = new V1RevokeAccessCommand(ref, accessLevel, body.is_refund);
-    return { data: unwrap(await this.commands.execute<V1RevokeAccessCommand, ProfileV1Result>(cmd)) };
+    const cmd = new RevokeAccessCommand(ref, accessLevel, { kind: 'legacy', is_refund: body.is_refund }, 'api.v1.revoke_paid_access_level');
+    return v1View(await this.commands.execute<RevokeAccessCommand, ProfileResult>(cmd));
   }
 
   private resolve(appId: string, id: V1ProfileId): Promise<ProfileRef> {
     return this.queries.execute<ResolveV1ProfileQuery, ProfileRef>(new ResolveV1ProfileQuery(appId, id));
-  }
-
-  /** A write answers with the profile as a plain (not extended) v1 GET shows it. */
-  private async view(appId: string, profileId: string) {
-    const q = new GetV1ProfileQuery(appId, { value: profileId, customerUserIdOnly: false }, false);
-    return { data: unwrap(await this.queries.execute<GetV1ProfileQuery, ProfileV1Result>(q)) };
   }
 }

@@ -12,7 +12,7 @@ import {
 } from '../../application/webhook-endpoints/webhook-endpoint.commands';
 import { DomainError, validationError } from '../../domain/shared/domain-error';
 import { DEFAULT_VERIFICATION, WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
-import { DeliveryView } from '../../webhooks/outbox-admin';
+import { DeliveryView } from '../../projections/read-model-store.port';
 import { unwrap } from '../errors/domain-error.exception';
 import { AppId } from '../profile/profile-ref.decorator';
 import { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto';

@@ -1,81 +1,8 @@
 import { hash } from 'node:crypto';
-import { AccessSource, accessLevelsAt, accessSources, isInGracePeriodAt } from '../../domain/profile/access';
-import { Attributes, Transaction } from '../../domain/profile/profile.events';
-import { ProfileState } from '../../domain/profile/profile.state';
-import { formatApiDate, Iso, toMs } from '../../domain/shared/time';
-
-/**
- * What GET serves, stored per profile. Its size follows what the profile holds now (chains,
- * grants, one-time purchases), not the length of its history, and everything that depends
- * on the time of reading is kept as instants and judged when rendered.
- */
-export interface ProfileReadModel {
-  app_id: string;
-  profile_id: string;
-  customer_user_id: string | null;
-  created_at: Iso;
-  total_revenue_usd: number;
-  attributes: Attributes;
-  custom_attributes: Array<[string, string | number]>;
-  sources: AccessSource[];
-  subscriptions: Array<{ current: Transaction; originally_purchased_at: Iso }>;
-  non_subscriptions: Array<{ purchase_id: string; transaction: Transaction }>;
-}
-
-const untilOf = (s: AccessSource): number => (s.until === null ? Infinity : s.until);
-
-/**
- * Drops sources that can never be the one shown: another source of the same level starts no
- * later and lasts longer (or as long, and comes first, which wins ties). A profile granted the
- * same level a thousand times keeps one source, so GET does not grow with such history.
- */
-export function undominatedSources(sources: AccessSource[]): AccessSource[] {
-  const keep = new Array<boolean>(sources.length).fill(true);
-  const byLevel = new Map<string, number[]>();
-  sources.forEach((s, i) => byLevel.set(s.access_level_id, [...(byLevel.get(s.access_level_id) ?? []), i]));
-  for (const indexes of byLevel.values()) {
-    indexes.sort((a, b) => sources[a].from - sources[b].from || untilOf(sources[b]) - untilOf(sources[a]) || a - b);
-    let best = -1;
-    for (const i of indexes) {
-      if (best !== -1) {
-        const [bu, iu] = [untilOf(sources[best]), untilOf(sources[i])];
-        if (bu > iu || (bu === iu && best < i)) {
-          keep[i] = false;
-          continue;
-        }
-        if (iu > bu || (iu === bu && i < best)) best = i;
-      } else best = i;
-    }
-  }
-  return sources.filter((_, i) => keep[i]);
-}
-
-export function toReadModel(state: ProfileState): ProfileReadModel {
-  const subscriptions: ProfileReadModel['subscriptions'] = [];
-  const nonSubscriptions: ProfileReadModel['non_subscriptions'] = [];
-  for (const chain of state.chains.values()) {
-    if (chain.current.purchase_type === 'subscription') {
-      subscriptions.push({
-        current: chain.current,
-        originally_purchased_at: chain.current.originally_purchased_at ?? chain.first_purchased_at,
-      });
-    } else {
-      nonSubscriptions.push({ purchase_id: chain.purchase_id, transaction: chain.current });
-    }
-  }
-  return {
-    app_id: state.app_id,
-    profile_id: state.profile_id,
-    customer_user_id: state.customer_user_id,
-    created_at: state.created_at,
-    total_revenue_usd: state.total_revenue_usd,
-    attributes: state.attributes,
-    custom_attributes: [...state.custom_attributes],
-    sources: undominatedSources(accessSources(state)),
-    subscriptions,
-    non_subscriptions: nonSubscriptions,
-  };
-}
+import { AccessSource, accessLevelsAt, isInGracePeriodAt } from '../../domain/profile/access';
+import { Transaction } from '../../domain/profile/profile.events';
+import { formatApiDate, toMs } from '../../domain/shared/time';
+import { ProfileReadModel } from '../../projections/profiles/profile-view';
 
 const offerOut = (t: Transaction) => (t.offer ? { category: t.offer.category, type: t.offer.type, id: t.offer.id } : null);
 
@@ -161,3 +88,35 @@ export function renderProfileV2(model: ProfileReadModel, now: number) {
 }
 
 export type ProfileV2 = ReturnType<typeof renderProfileV2>;
+
+/** The next instant after `now` at which anything in the rendering depends on time (a source starts or ends, a grace period ends). */
+function nextBoundary(model: ProfileReadModel, now: number): number {
+  let next = Infinity;
+  const consider = (t: number | null | undefined) => {
+    if (t !== null && t !== undefined && t > now && t < next) next = t;
+  };
+  for (const s of model.sources) {
+    consider(s.from);
+    consider(s.until);
+  }
+  for (const sub of model.subscriptions) {
+    if (sub.current.grace_period_expires_at) consider(Date.parse(sub.current.grace_period_expires_at));
+  }
+  return next;
+}
+
+/*
+ * Renderings kept with the model object they were made from: the application hands out one object
+ * per profile revision (its RevisionCache), so a new revision is a new object and the old rendering
+ * goes with the old object. A rendering is reused until time crosses one of the model's boundaries.
+ */
+const renderings = new WeakMap<ProfileReadModel, { rendered: ProfileV2; validUntil: number }>();
+
+/** renderProfileV2, reused for the same model object until the rendering would change. */
+export function presentProfileV2(model: ProfileReadModel, now: number): ProfileV2 {
+  const hit = renderings.get(model);
+  if (hit && now < hit.validUntil && now >= hit.rendered.timestamp) return { ...hit.rendered, timestamp: now };
+  const rendered = renderProfileV2(model, now);
+  renderings.set(model, { rendered, validUntil: nextBoundary(model, now) });
+  return rendered;
+}

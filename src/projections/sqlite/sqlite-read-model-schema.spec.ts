@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
-import { EventStore } from '../../event-store/event-store.port';
-import { OutboxAdmin } from '../../webhooks/outbox-admin';
-import { WebhookOutboxProjection } from './webhook-outbox.projection';
+import { SqliteReadModelReader, SqliteReadModelWriter } from './sqlite-read-models';
 
-describe('webhook outbox: a projections file from before last_response_excerpt', () => {
-  it('gets the column added and keeps its deliveries, which list with no excerpt', () => {
+describe('read models: a projections file of an earlier layout', () => {
+  it('keeps its deliveries (history), gets the new outbox column, and drops the derived tables to rebuild them', async () => {
     const db = new Database(':memory:');
     try {
       // The table as earlier versions created it; deliveries are history that a rebuild keeps.
@@ -18,11 +16,17 @@ describe('webhook outbox: a projections file from before last_response_excerpt',
         INSERT INTO webhook_deliveries (id, endpoint_id, app_id, profile_id, profile_sequence, event_type, payload, status, attempts,
           next_attempt_at, last_status, last_error, created_at, enqueued_at)
         VALUES ('d1', 'e1', 'app1', 'p1', 1, 'access_level_updated', '{}', 'failed', 4, 0, 503, 'HTTP 503', 0, 0);
+        CREATE TABLE profile_status (id INTEGER PRIMARY KEY, profile_id TEXT NOT NULL UNIQUE, app_id TEXT NOT NULL, customer_user_id TEXT, view TEXT NOT NULL);
+        CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL);
+        INSERT INTO projection_checkpoints VALUES ('profile_status', 41);
       `);
-      const projection = new WebhookOutboxProjection({} as EventStore);
-      projection.setup(db);
-      projection.setup(db); // and again on the next start: nothing to add
-      const [delivery] = new OutboxAdmin(db).deliveries('app1', 'e1', 10);
+      const writer = new SqliteReadModelWriter(db);
+      new SqliteReadModelWriter(db); // and again on the next start: nothing to add
+      expect(await writer.checkpoint()).toBe(-1n);
+      const tables = db.prepare<[], string>(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+      expect(tables).not.toContain('profile_status');
+      expect(tables).not.toContain('projection_checkpoints');
+      const [delivery] = await new SqliteReadModelReader(db).deliveries('app1', 'e1', 10);
       expect(delivery).toMatchObject({ id: 'd1', status: 'failed', last_response_status: 503, last_response_excerpt: null, last_error: 'HTTP 503' });
     } finally {
       db.close();

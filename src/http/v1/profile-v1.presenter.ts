@@ -1,22 +1,14 @@
 import { AccessSource, accessLevelsAt, activeOfferTypes, isActiveAt, isInGracePeriodAt } from '../../domain/profile/access';
 import { Transaction } from '../../domain/profile/profile.events';
 import { formatMicrosDate, Iso, toMs } from '../../domain/shared/time';
-import { ProfileReadModel } from '../../projections/profile-status/profile-read-model';
+import { ProfileReadModel } from '../../projections/profiles/profile-view';
 
 /** Adapty v1 style: `2020-03-26T16:24:19.497674+0000` (6-digit fraction, `+0000`). */
 export const formatV1Date = formatMicrosDate;
 
-/** A revocation as the profile's state records it (only the level and the instant matter here). */
-export interface V1Revocation {
-  access_level_id: string;
-  revoke_at: Iso;
-}
-
 export interface V1RenderOptions {
   /** `?extended`: adds created_at and the built-in attributes (GET only). */
   extended?: boolean;
-  /** The profile's revocations, to tell when a revoked grant was ended ("unsubscribed_at"). */
-  revocations?: V1Revocation[];
 }
 
 /**
@@ -35,16 +27,13 @@ function sourcesPerLevel(sources: AccessSource[], now: number): AccessSource[] {
 }
 
 /** When access was ended early: a renewal turned off, or a revocation that is what ends this source. */
-function unsubscribedAt(s: AccessSource, revocations: V1Revocation[]): Iso | null {
-  if (s.renewal_cancelled_at !== null) return s.renewal_cancelled_at;
-  if (s.until === null) return null;
-  const revocation = revocations.find((r) => r.access_level_id === s.access_level_id && toMs(r.revoke_at) === s.until);
-  return revocation ? revocation.revoke_at : null;
+function unsubscribedAt(s: AccessSource): Iso | null {
+  return s.renewal_cancelled_at ?? s.revoked_at;
 }
 
-function accessLevelV1(s: AccessSource, now: number, revocations: V1Revocation[]) {
+function accessLevelV1(s: AccessSource, now: number) {
   const active = isActiveAt(s, now);
-  const unsubscribed = unsubscribedAt(s, revocations);
+  const unsubscribed = unsubscribedAt(s);
   const revoked = s.renewal_cancelled_at === null && unsubscribed !== null;
   return {
     id: s.access_level_id,
@@ -152,11 +141,7 @@ const dictOrNull = <T>(entries: Array<[string, T]>): Record<string, T> | null =>
  * subscriptions a dict keyed by product, non-subscriptions a dict of arrays, custom attributes a dict.
  */
 export function renderProfileV1(model: ProfileReadModel, now: number, options: V1RenderOptions = {}) {
-  const revocations = options.revocations ?? [];
-  const levels = sourcesPerLevel(model.sources, now).map((s): [string, ReturnType<typeof accessLevelV1>] => [
-    s.access_level_id,
-    accessLevelV1(s, now, revocations),
-  ]);
+  const levels = sourcesPerLevel(model.sources, now).map((s): [string, ReturnType<typeof accessLevelV1>] => [s.access_level_id, accessLevelV1(s, now)]);
   // Two chains of one product: the one bought last is the product's subscription.
   const byProduct = new Map<string, ProfileReadModel['subscriptions'][number]>();
   for (const sub of model.subscriptions) {

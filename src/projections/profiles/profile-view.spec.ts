@@ -1,5 +1,5 @@
 import { AccessSource } from '../../domain/profile/access';
-import { undominatedSources } from './profile-read-model';
+import { undominatedSources } from './profile-view';
 
 const source = (id: string, level: string, from: number, until: number | null): AccessSource =>
   ({ access_level_id: level, store_transaction_id: id, from, until }) as AccessSource;
