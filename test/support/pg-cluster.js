@@ -74,6 +74,16 @@ function serverUser() {
   return created;
 }
 
+/** The server user must be able to reach its folder: every ancestor needs the x bit for others. */
+function assertTraversable(dir, userName) {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) {
+      throw new Error(`PostgreSQL runs as ${userName} and cannot reach ${d} (mode ${(fs.statSync(d).mode & 0o777).toString(8)}): put the cluster elsewhere`);
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 function run(info, binary, args, { timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
     const options = { cwd: info.dir, env: { ...process.env, HOME: info.dir, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] };
@@ -127,6 +137,7 @@ async function startCluster({ dir: exactDir, parentDir = os.tmpdir(), ownerPid =
   const user = serverUser();
   if (exactDir) fs.mkdirSync(exactDir, { recursive: true });
   const dir = exactDir || fs.mkdtempSync(path.join(parentDir, 'ledger-pg-'));
+  if (user) assertTraversable(path.dirname(dir), user.name);
   const info = {
     dir,
     binDir,

@@ -62,13 +62,19 @@ export const DELETE_SIGNATURE = 'ledger_delete_stream_v1(text)';
  *
  * All work is set-based (seven statements per batch, however many appends), so the lock is held
  * for the batch's execution and its commit, never across a network round trip.
+ *
+ * Every statement in it is a keyed lookup. PL/pgSQL caches each statement's plan per connection;
+ * one planned while the table was nearly empty would stay a sequential scan until the next
+ * ANALYZE, costing milliseconds per call under the lock. `enable_seqscan = off` rules that out.
  */
 const APPEND_FUNCTION = `
 CREATE FUNCTION ledger_append_v1(
   p_streams text[], p_expected text[], p_counts integer[], p_recorded_at timestamptz[],
   p_ids text[], p_types text[], p_data json[], p_metadata json[])
 RETURNS TABLE (outcome text, detail text, next_revision bigint, last_position bigint)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+SET enable_seqscan = off
+AS $fn$
 #variable_conflict use_column
 DECLARE
   v_appends integer := coalesce(array_length(p_streams, 1), 0);
@@ -168,7 +174,9 @@ $fn$;
  */
 const DELETE_FUNCTION = `
 CREATE FUNCTION ledger_delete_stream_v1(p_stream text) RETURNS void
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+SET enable_seqscan = off
+AS $fn$
 BEGIN
   PERFORM pg_advisory_xact_lock(${APPEND_LOCK});
   DELETE FROM ledger_events WHERE stream_id = p_stream;
