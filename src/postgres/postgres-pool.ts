@@ -11,6 +11,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
+import { parse } from 'pg-connection-string';
 
 const SCHEMES = ['postgres:', 'postgresql:'];
 
@@ -24,15 +25,16 @@ export function isPostgresUrl(url: string): boolean {
  */
 export function postgresUrlProblem(url: string): string | null {
   if (!isPostgresUrl(url)) return 'must start with postgres:// or postgresql://';
-  let parsed: URL;
+  // pg's own parser: what it accepts here is what the pool will connect with.
+  let parsed: ReturnType<typeof parse>;
   try {
-    parsed = new URL(url);
+    parsed = parse(url);
   } catch {
-    return 'is not a valid URL (percent-encode special characters in the user name and password)';
+    return 'is not a valid URL (percent-encode special characters in the user name and password; port 1-65535)';
   }
-  // Without a host in the authority, pg needs ?host=/path/to/socket/dir.
-  if (!parsed.hostname && !parsed.searchParams.get('host')) return 'names no host (postgres://user:password@host:5432/database)';
-  if (parsed.pathname.length <= 1) return 'names no database (postgres://user:password@host:5432/database)';
+  // A unix socket folder goes in ?host=/var/run/postgresql.
+  if (!parsed.host) return 'names no host (postgres://user:password@host:5432/database)';
+  if (!parsed.database) return 'names no database (postgres://user:password@host:5432/database)';
   return null;
 }
 
