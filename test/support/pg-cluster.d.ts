@@ -29,5 +29,8 @@ export function startCluster(options?: StartOptions): Promise<ClusterInfo>;
 export function stopCluster(info: ClusterInfo, options?: { mode?: 'smart' | 'fast' | 'immediate' }): Promise<void>;
 export function createDatabase(info: ClusterInfo, name: string): Promise<string>;
 export function urlFor(info: ClusterInfo, database: string): string;
-export function findBinDir(): string;
+/** Throws INSTALL_HINT when none of the places holds initdb, pg_ctl and postgres. */
+export function findBinDir(where?: { pgBin?: string; debian?: string; searchPath?: string }): string;
 export const INSTALL_HINT: string;
+/** Whether a process runs (a zombie does not). */
+export function alive(pid: number): boolean;

@@ -37,10 +37,9 @@ function isExecutable(file) {
 }
 
 /** The folder holding initdb, pg_ctl and postgres, or an Error saying what to install. */
-function findBinDir() {
+function findBinDir({ pgBin = process.env.PG_BIN, debian = '/usr/lib/postgresql', searchPath = process.env.PATH } = {}) {
   const candidates = [];
-  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
-  const debian = '/usr/lib/postgresql';
+  if (pgBin) candidates.push(pgBin);
   if (fs.existsSync(debian)) {
     const versions = fs
       .readdirSync(debian)
@@ -48,7 +47,7 @@ function findBinDir() {
       .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(path.join(debian, v, 'bin'));
   }
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) if (dir) candidates.push(dir);
+  for (const dir of (searchPath || '').split(path.delimiter)) if (dir) candidates.push(dir);
   const found = candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((b) => isExecutable(path.join(dir, b))));
   if (!found) throw new Error(INSTALL_HINT);
   return found;
@@ -216,7 +215,16 @@ function postmasterPid(info) {
   }
 }
 
+/** Whether `pid` still runs; a zombie (exited, not yet reaped by whoever adopted it) does not. */
 const alive = (pid) => {
+  if (fs.existsSync('/proc/self/stat')) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+    } catch {
+      return false;
+    }
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -269,4 +277,4 @@ if (require.main === module && process.argv[2] === '--watchdog') {
   }, 1000);
 }
 
-module.exports = { startCluster, stopCluster, createDatabase, urlFor, findBinDir, INSTALL_HINT };
+module.exports = { startCluster, stopCluster, createDatabase, urlFor, findBinDir, alive, INSTALL_HINT };
