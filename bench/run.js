@@ -46,6 +46,14 @@
 //   BENCH_REBUILD_PROFILE=1         CPU-profile the rebuild (bench/profiles/rebuild.cpuprofile + summary); no
 //                                   budget then (the profile is written at exit): use e.g. BENCH_REBUILD_EVENTS=100000
 //   BENCH_REBUILD_STORE=<file>      reuse a seeded store of the same size from <file> (copied), or save one there
+// 7. PostgreSQL event store (bench/postgres.js; its own throwaway PostgreSQL, durable defaults):
+//   BENCH_PG=0               skip
+//   BENCH_PG_INFLIGHT=16     appends in flight, through our adapter and through Emmett's PostgreSQL store
+//   BENCH_PG_SECONDS=5       seconds per measured round (BENCH_PG_ROUNDS, default BENCH_ROUNDS, interleaved)
+//   BENCH_PG_WARMUP=2        seconds of warm-up per store
+//   BENCH_PG_PAGING_EVENTS=20000  events written by concurrent writers while a reader pages readAll
+//   BENCH_PG_PAGE=500        readAll page size
+//   BENCH_PG_PROFILE=1       CPU-profile this process during our adapter's rounds (bench/profiles/pg-appends.cpuprofile)
 
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -55,6 +63,8 @@ const { execSync } = require('node:child_process');
 const { Child, Client, freePort, pool, waitForHttp, compare, ledgerEnv } = require('./lib');
 const { runWebhooks, webhookConfig, TARGETS: WEBHOOK_TARGETS } = require('./webhooks');
 const { runRebuild, rebuildConfig, TARGETS: REBUILD_TARGETS } = require('./rebuild');
+const { runPostgres, postgresConfig, TARGETS: PG_TARGETS } = require('./postgres');
+const { stopCluster } = require('../test/support/pg-cluster');
 
 const ROOT = path.resolve(__dirname, '..');
 const env = process.env;
@@ -77,6 +87,7 @@ const CFG = {
 };
 const WEBHOOK_CFG = webhookConfig(env);
 const REBUILD_CFG = rebuildConfig(env);
+const PG_CFG = postgresConfig(env);
 
 const TARGETS = {
   getVsBare: 0.6,
@@ -98,13 +109,14 @@ const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '-
 // autocannon's latency histogram counts whole milliseconds: 0 means under 1 ms.
 const ms = (n) => (n === 0 ? '<1' : fmt(n, 1));
 
-const state = { tmp: null, children: [], clients: [], cleaned: false };
+const state = { tmp: null, children: [], clients: [], clusters: [], cleaned: false };
 
 async function cleanup() {
   if (state.cleaned) return;
   state.cleaned = true;
   for (const c of state.clients) c.close();
   await Promise.all(state.children.map((c) => c.stop()));
+  await Promise.all(state.clusters.map((info) => stopCluster(info)));
   if (state.tmp && env.BENCH_KEEP_TMP === '1') process.stderr.write(`BENCH_KEEP_TMP=1: kept ${state.tmp}\n`);
   else if (state.tmp) fs.rmSync(state.tmp, { recursive: true, force: true });
 }
@@ -180,7 +192,7 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first');
   state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-bench-'));
   log(`config: ${JSON.stringify(CFG)}; node ${process.version}, ${os.cpus().length} cpus; temp dir ${state.tmp}`);
-  log(`webhooks: ${JSON.stringify(WEBHOOK_CFG)}; rebuild: ${JSON.stringify(REBUILD_CFG)}`);
+  log(`webhooks: ${JSON.stringify(WEBHOOK_CFG)}; rebuild: ${JSON.stringify(REBUILD_CFG)}; postgres: ${JSON.stringify(PG_CFG)}`);
   const diagnostics = []; // BENCH_PROFILE=1 / BENCH_REBUILD_PROFILE=1: { phase, file, wallMs, sql, ledgerRequests }
   const results = {};
   if (CFG.main) Object.assign(results, await httpSection(diagnostics));
@@ -199,6 +211,11 @@ async function main() {
   if (REBUILD_CFG.enabled) {
     log(`6. rebuild rate over ${REBUILD_CFG.events} events`);
     results.rebuild = await runRebuild({ tmp: state.tmp, log, children: state.children, cfg: REBUILD_CFG, diagnostics });
+  }
+  if (PG_CFG.enabled) {
+    log(`7. PostgreSQL event store: single-event appends/s with ${PG_CFG.inflight} in flight, ours vs Emmett; readAll paging under concurrent writes`);
+    results.postgres = await runPostgres({ log, cfg: PG_CFG, clusters: state.clusters });
+    if (results.postgres.profile) process.stdout.write(`\n${require('./profile-summary').summarise(path.join(ROOT, results.postgres.profile), 18)}\n`);
   }
 
   if (diagnostics.length) {
@@ -494,7 +511,7 @@ function report(results, meta) {
       node: process.version,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0] && os.cpus()[0].model,
-      config: { ...CFG, webhooks: WEBHOOK_CFG, rebuild: REBUILD_CFG },
+      config: { ...CFG, webhooks: WEBHOOK_CFG, rebuild: REBUILD_CFG, postgres: PG_CFG },
       serverEnv: env.BENCH_SERVER_ENV || null,
       durability: 'SQLITE_SYNCHRONOUS=FULL (WAL); a grant is answered after its commit',
       method:
@@ -742,8 +759,31 @@ function reportSections(results, targets, checks) {
           (run.cliLine ? `; "${run.cliLine}"` : '')]);
     }
   }
+  const pg = results.postgres;
+  if (pg) {
+    const a = pg.appends;
+    const cost = (x) =>
+      `p50 ${fmt(x.p50, 1)} / p99 ${fmt(x.p99, 1)} ms; ~${fmt(x.appendsPerWalSync, 1)} appends per WAL fsync (${fmt(x.walSyncMsAvg, 2)} ms each, ` +
+      `${fmt(100 * x.walSyncShare)}% of the wall clock); CPU per append: PostgreSQL ${fmt(x.serverCpuUsPerAppend)} us, client ${fmt(x.clientCpuUsPerAppend)} us; rounds ${x.roundsRate.join(' / ')}`;
+    rows.push([`Emmett PostgreSQL appends/s (single events, ${a.inflight} in flight; baseline)`, `${int(a.emmett.rate)}/s`, 'baseline', undefined, cost(a.emmett)]);
+    rows.push([`Our PostgreSQL adapter appends/s (same server, same workload)`, `${int(a.ours.rate)}/s`, 'reference', undefined, cost(a.ours)]);
+    const ratioPass = a.ratio >= PG_TARGETS.vsEmmett;
+    const ratioName = 'PostgreSQL adapter appends/s vs Emmett';
+    targets.push({ name: ratioName, target: `>= ${PG_TARGETS.vsEmmett}x`, value: a.ratio, display: `${fmt(a.ratio, 2)}x (${int(a.ours.rate)} vs ${int(a.emmett.rate)}/s)`, pass: ratioPass });
+    rows.push([ratioName, `${fmt(a.ratio, 2)}x`, `>= ${PG_TARGETS.vsEmmett}x`, ratioPass, '']);
+    const p = pg.paging;
+    const pagingName = `PostgreSQL readAll paged by position while ${a.inflight} writers append (events read vs written)`;
+    checks.push({
+      name: pagingName,
+      target: 'read = written, 0 repeated, 0 out of order',
+      value: p.read,
+      display: `${int(p.read)} read for ${int(p.written)} written (${p.repeated} repeated, ${p.missing} missing, ${p.outOfOrder} out of order, ${p.pages} pages)`,
+      pass: p.pass,
+    });
+    rows.push([pagingName, `${int(p.read)} / ${int(p.written)}`, 'exactly written', p.pass, `${p.repeated} repeated, ${p.missing} missing, ${p.outOfOrder} out of order; ${p.pages} pages in ${fmt(p.writeSeconds, 1)} s`]);
+  }
   if (!rows.length) return { lines: [], md: [] };
-  const lines = ['', 'Webhook delivery and rebuild rate'];
+  const lines = ['', 'Webhook delivery, rebuild rate, PostgreSQL event store'];
   const result = (pass) => (pass === undefined ? '' : pass ? 'PASS' : 'FAIL');
   lines.push(...textTable(['scenario', 'figure', 'target', 'result', 'detail'], rows.map(([a, b, c, d, e]) => [a, b, c, result(d), e])));
   if (w) {
@@ -751,6 +791,11 @@ function reportSections(results, targets, checks) {
       'lag stamps: the harness at the 2xx, the receiver at arrival, one wall clock.');
   }
   if (r) lines.push('Rebuild events/s = log events / seconds (the CLI\'s own figure counts each event once per projection); ~ = extrapolated from the share done when the time budget ran out.');
+  if (pg) {
+    lines.push(`PostgreSQL: ${pg.postgres}, one throwaway cluster with fsync and synchronous_commit on; both stores in this process, one database each; ` +
+      'fsync and CPU figures from pg_stat_wal (track_wal_io_timing) and /proc, approximate (PostgreSQL publishes backend statistics about once a second).');
+    if (pg.profile) lines.push(`CPU profile of this process during our adapter's rounds: ${pg.profile}`);
+  }
   const md = ['| Scenario | Figure | Target | Result |', '|---|---:|---|---|'];
   for (const [a, b, c, d] of rows) if (!a.startsWith('  ')) md.push(`| ${a} | ${b} | ${c} | ${d === undefined ? '' : d ? 'pass' : '**fail**'} |`);
   return { lines, md };

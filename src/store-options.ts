@@ -7,6 +7,7 @@ import { ReadModelLocation } from './projections/read-model-store.factory';
 export const eventStoreOptionsOf = (config: LedgerConfig): EventStoreOptions => ({
   url: config.eventStoreUrl,
   sqliteSynchronous: config.sqliteSynchronous,
+  pgPoolSize: config.pgPoolSize,
 });
 
 export const readModelLocationOf = (config: LedgerConfig): ReadModelLocation => ({ sqlitePath: config.projectionsPath });

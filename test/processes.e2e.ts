@@ -425,13 +425,15 @@ describe('first start without API_KEYS', () => {
 describe('configuration errors', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['unknown event store scheme', { EVENT_STORE_URL: 'foo:bar' }, /EVENT_STORE_URL/],
+    ['PostgreSQL URL without a host', { EVENT_STORE_URL: 'postgres://ledger:pw-not-shown@/ledger' }, /EVENT_STORE_URL names no host/],
+    ['bad PG_POOL_SIZE', { PG_POOL_SIZE: '0' }, /PG_POOL_SIZE/],
     ['bad SQLITE_SYNCHRONOUS', { SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS/],
     ['bad PORT', { PORT: 'eighty' }, /PORT/],
     ['malformed API_KEYS', { API_KEYS: 'nosecret' }, /API_KEYS/],
   ];
   const runs = new Map<string, { proc: LedgerProcess; dir: string }>();
 
-  // The four processes start together (each only has to fail), the tests then read their outcomes.
+  // The processes start together (each only has to fail), the tests then read their outcomes.
   beforeAll(async () => {
     for (const [name, env] of cases) {
       const dir = tempDir();
@@ -458,6 +460,7 @@ describe('configuration errors', () => {
     expect(proc.stderr).toMatch(mention);
     expect(proc.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
     expect(proc.stderr.trim().split('\n')).toHaveLength(1);
+    expect(proc.stderr).not.toContain('pw-not-shown');
     // Nothing was created on the way out.
     expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isPostgresUrl, postgresUrlProblem } from '../postgres/postgres-pool';
 import { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { parseRetrySchedule } from '../webhooks/retry-schedule';
 
@@ -16,6 +17,8 @@ export interface LedgerConfig {
   /** SQLite file holding the read models (projections). */
   projectionsPath: string;
   sqliteSynchronous: SqliteSynchronous;
+  /** Connections per PostgreSQL pool (PG_POOL_SIZE). */
+  pgPoolSize: number;
   apiKeys: AppKey[];
   /** Set when the keys were generated on this start: printed once. */
   generatedKey: AppKey | null;
@@ -86,8 +89,11 @@ function retrySchedule(raw: string | undefined): number[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { generateKey: boolean } = { generateKey: true }): LedgerConfig {
   const eventStoreUrl = env.EVENT_STORE_URL ?? 'sqlite:./data/ledger.sqlite';
   const isSqlite = eventStoreUrl.startsWith('sqlite:');
-  if (!isSqlite && !eventStoreUrl.startsWith('esdb://') && !eventStoreUrl.startsWith('esdb+discover://')) {
-    throw new ConfigError('EVENT_STORE_URL must start with sqlite: or esdb://');
+  if (isPostgresUrl(eventStoreUrl)) {
+    const problem = postgresUrlProblem(eventStoreUrl);
+    if (problem) throw new ConfigError(`EVENT_STORE_URL ${problem}`);
+  } else if (!isSqlite && !eventStoreUrl.startsWith('esdb://') && !eventStoreUrl.startsWith('esdb+discover://')) {
+    throw new ConfigError('EVENT_STORE_URL must start with sqlite:, postgres:// (or postgresql://) or esdb://');
   }
   const sqlitePath = isSqlite ? resolve(eventStoreUrl.slice('sqlite:'.length)) : null;
   const dataDir = resolve(env.DATA_DIR ?? (sqlitePath ? dirname(sqlitePath) : './data'));
@@ -107,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     // Read models in their own file: their commits and WAL checkpoints do not queue behind the log's.
     projectionsPath: resolve(env.PROJECTIONS_PATH ?? join(dataDir, 'projections.sqlite')),
     sqliteSynchronous: synchronous,
+    pgPoolSize: positiveInt('PG_POOL_SIZE', env.PG_POOL_SIZE, 10),
     apiKeys: keys,
     generatedKey: generated,
     bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 1024 * 1024),

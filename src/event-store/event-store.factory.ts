@@ -1,11 +1,14 @@
+import { isPostgresUrl } from '../postgres/postgres-pool';
 import type { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { EventStore } from './event-store.port';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export interface EventStoreOptions {
-  /** `sqlite:<path>` or `esdb://…` */
+  /** `sqlite:<path>`, `postgres://…` or `esdb://…` */
   url: string;
   sqliteSynchronous?: SqliteSynchronous;
+  /** Connections per PostgreSQL pool. */
+  pgPoolSize?: number;
   /** Reads only (no writer): projector threads and command-line tools that only read. */
   readOnly?: boolean;
   /** Told after every group commit of the embedded store (metrics). */
@@ -20,6 +23,10 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
       readOnly: options.readOnly,
       onGroupCommit: options.onGroupCommit,
     });
+  }
+  if (isPostgresUrl(options.url)) {
+    const { PostgresEventStore } = await import('./postgres/postgres-event-store');
+    return PostgresEventStore.open({ url: options.url, poolSize: options.pgPoolSize });
   }
   // Loaded only when asked for, so the frozen EventStoreDB client stays out of SQLite deployments.
   const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');

@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('configuration: PostgreSQL event store', () => {
+  const load = (env: Record<string, string>) => loadConfig({ API_KEYS: 'app1:x', DATA_DIR: '/tmp/ledger-config-spec', ...env }, { generateKey: false });
+
+  it.each(['postgres://ledger:pw@db.internal:5432/ledger', 'postgresql://ledger:pw@db.internal/ledger?sslmode=require', 'POSTGRES://ledger@10.0.0.5/ledger'])(
+    'accepts %s as EVENT_STORE_URL',
+    (url) => {
+      expect(load({ EVENT_STORE_URL: url }).eventStoreUrl).toBe(url);
+    },
+  );
+
+  it('accepts a unix socket folder given as ?host=', () => {
+    expect(load({ EVENT_STORE_URL: 'postgres://ledger@/ledger?host=/var/run/postgresql' }).eventStoreUrl).toContain('host=');
+  });
+
+  it('keeps 10 connections per pool unless PG_POOL_SIZE says otherwise', () => {
+    expect(load({}).pgPoolSize).toBe(10);
+    expect(load({ PG_POOL_SIZE: '32' }).pgPoolSize).toBe(32);
+  });
+
+  it.each([
+    ['postgres://ledger:hunter2@/ledger', /names no host/],
+    ['postgres://ledger:hunter2@db.internal:5432', /names no database/],
+    ['postgres://ledger:hunter2@db.internal:99999/ledger', /not a valid URL/],
+    ['postgresql://ledger:hunter2@db.internal:5432/', /names no database/],
+  ])('rejects %s with a message that does not repeat the password', (url, message) => {
+    let error: unknown;
+    try {
+      load({ EVENT_STORE_URL: url });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^EVENT_STORE_URL /);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it.each(['0', '-1', 'ten', '2.5'])('rejects PG_POOL_SIZE=%s', (size) => {
+    expect(() => load({ PG_POOL_SIZE: size })).toThrow(/PG_POOL_SIZE must be a positive integer/);
+  });
+
+  it('names every scheme it accepts when the scheme is unknown', () => {
+    expect(() => load({ EVENT_STORE_URL: 'mysql://x@y/z' })).toThrow(/sqlite:, postgres:\/\/ \(or postgresql:\/\/\) or esdb:\/\//);
+  });
+});
