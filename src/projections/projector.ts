@@ -129,12 +129,15 @@ export class Projector {
         const profileId = profileIdOf(e);
         if (profileId !== null) {
           const state = await this.foldBefore(profileId, e);
-          const was = levelsBefore(state, asProfileEvent(e));
-          applyEvent(state, asProfileEvent(e));
+          const event = asProfileEvent(e);
+          // Webhook events are derived only for an app that has endpoints (and not for history before the outbox began).
+          const endpoints = e.position > this.horizon && state.exists ? [...(await this.endpointsOf(state.app_id)).values()] : [];
+          const was = endpoints.length > 0 ? levelsBefore(state, event) : null;
+          applyEvent(state, event);
           this.folds.set(profileId, state, e.revision);
           dirty.set(profileId, { state, revision: e.revision });
           removed.delete(profileId);
-          if (e.position > this.horizon && state.exists) changes.deliveries.push(...(await this.deliveriesFor(e, was, state)));
+          if (was !== null && state.exists) changes.deliveries.push(...this.deliveriesFor(e, was, state, endpoints));
           continue;
         }
         const endpoints = ENDPOINTS_STREAM.exec(e.streamId);
@@ -219,11 +222,9 @@ export class Projector {
   }
 
   /** One delivery per webhook event and endpoint that wants it; ids derive from the event, so replays enqueue nothing twice. */
-  private async deliveriesFor(e: RecordedEvent, was: ReturnType<typeof levelsBefore>, state: ProfileState): Promise<NewDelivery[]> {
+  private deliveriesFor(e: RecordedEvent, was: ReturnType<typeof levelsBefore>, state: ProfileState, endpoints: WebhookEndpoint[]): NewDelivery[] {
     const events = webhookEventsFor(was, asProfileEvent(e), state);
     if (events.length === 0) return [];
-    const endpoints = [...(await this.endpointsOf(state.app_id)).values()];
-    if (endpoints.length === 0) return [];
     const out: NewDelivery[] = [];
     events.forEach((w, index) => {
       const wanting = endpoints.filter((ep) => endpointWants(ep, w.event_type, w.environment));

@@ -12,5 +12,5 @@ export function startWorker(dir: string, name: string, workerData: unknown): Wor
   if (existsSync(js)) return new Worker(js, { workerData });
   const ts = join(dir, `${name}.ts`);
   // Resolved from here, so a worker started from any working directory finds the loader.
-  return new Worker(ts, { workerData, execArgv: [...process.execArgv, '--require', require.resolve('tsx/cjs')] });
+  return new Worker(ts, { workerData, execArgv: ['--require', require.resolve('tsx/cjs')] });
 }

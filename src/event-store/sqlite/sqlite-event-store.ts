@@ -133,8 +133,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamId: string, fromRevision: bigint = 0n, maxCount = -1): Promise<RecordedEvent[]> {
-    // SQLite reads LIMIT -1 as no limit.
-    return this.reads.readStream.all(streamId, Number(fromRevision), maxCount).map(toRecorded);
+    const rows = maxCount < 0 ? this.reads.readStream.all(streamId, Number(fromRevision)) : this.reads.readStreamPage.all(streamId, Number(fromRevision), maxCount);
+    return rows.map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {

@@ -31,6 +31,8 @@ export type ToEngine = { kind: 'wake' } | { kind: 'close' } | { kind: 'call'; id
 export type FromEngine =
   | { kind: 'ready'; position: bigint; stopped: StreamFailure[] }
   | { kind: 'applied'; position: bigint; touched: Array<[string, bigint | null]> | null; enqueued: ReadyDelivery[]; stopped: StreamFailure[] }
+  /** A drain ended: everything committed before the last wake has been read. */
+  | { kind: 'idle' }
   | { kind: 'failing'; message: string }
   | { kind: 'result'; id: number; value?: unknown; error?: string }
   | { kind: 'closed' };

@@ -28,6 +28,9 @@ export class ProjectionEngine {
   private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private readonly stoppedStreams = new Map<string, StreamFailure>();
   private nextCall = 1;
+  /** A wake is on its way or being drained; wakes meanwhile ask for one more drain after it (see wake). */
+  private waking = false;
+  private wakeAgain = false;
   private failing: string | null = null;
   private closed = false;
 
@@ -65,9 +68,19 @@ export class ProjectionEngine {
     this.listeners.push(listener);
   }
 
-  /** Something new is in the log (this process just wrote it): project it now rather than at the next poll. */
+  /**
+   * Something new is in the log (this process just wrote it): project it now rather than at the next
+   * poll. One wake message per drain, however many writes: writes made while one is pending get one
+   * more drain once the thread reports it idle.
+   */
   wake(): void {
-    if (!this.closed) this.worker.postMessage({ kind: 'wake' } satisfies ToEngine);
+    if (this.closed) return;
+    if (this.waking) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.waking = true;
+    this.worker.postMessage({ kind: 'wake' } satisfies ToEngine);
   }
 
   /** Resolves once the read models hold everything up to `position`; rejects after `timeoutMs`. */
@@ -112,6 +125,13 @@ export class ProjectionEngine {
         for (const [id, revision] of m.touched ?? []) if (revision === null) this.stoppedStreams.delete(`profile-${id}`);
         this.listeners.forEach((l) => l({ position: m.position, touched: m.touched, enqueued: m.enqueued, stopped: m.stopped }));
         this.advance(m.position);
+        return;
+      case 'idle':
+        this.waking = false;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        }
         return;
       case 'failing':
         this.onFailure(m.message);

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       } while (again && !closing);
     })().finally(() => {
       draining = null;
+      send({ kind: 'idle' });
     });
     return draining;
   };
