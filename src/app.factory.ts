@@ -1,7 +1,10 @@
+import { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { DestinationStream, Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
 import { ExpiryScheduler } from './application/record-expiries/expiry-scheduler';
 import { Ledger } from './application/shared/ledger';
@@ -14,15 +17,26 @@ import { DeliveryWorker } from './webhooks/delivery-worker';
 import { DELIVERY_TIMEOUT_MS } from './webhooks/webhook-sender';
 import { DomainError } from './domain/shared/domain-error';
 import { envelopeOf } from './http/errors/error-envelope';
+import { openApiDocument, serveOpenApi } from './http/openapi/openapi-document';
+import { registerRateLimit } from './http/rate-limit/rate-limit';
+import { serverOptions } from './http/server-options';
+import { ShutdownState } from './lifecycle/shutdown-state';
+import { EngineMetrics, NO_METRICS } from './observability/engine-metrics';
+import { LedgerProbe } from './observability/engine-probe';
+import { createLogger } from './observability/logger';
+import { MeteredEventStore } from './observability/metered-event-store';
+import { Metrics } from './observability/metrics';
+import { observeRequests, requestIdOf } from './observability/request-hooks';
 
 const STATUS_POLL_MS = 250;
 
 /** Work that runs without requests: projection polling, webhook delivery, expiry scheduling. */
 export interface Background {
-  stop(): Promise<void>;
+  /** `deliveryGraceMs`: how long webhook requests in flight may take before their leases are given up. */
+  stop(deliveryGraceMs?: number): Promise<void>;
 }
 
-function startBackground(config: LedgerConfig, ledger: Ledger): Background {
+function startBackground(config: LedgerConfig, ledger: Ledger, metrics: EngineMetrics): Background {
   const logger = new Logger('Background');
   const logError = (e: unknown) => logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   const { readModels } = ledger;
@@ -46,15 +60,16 @@ function startBackground(config: LedgerConfig, ledger: Ledger): Background {
         .catch(logError);
     },
     logError,
+    metrics,
   );
   readModels.onOutbox(() => worker.wake());
   worker.start();
-  const scheduler = new ExpiryScheduler(ledger);
+  const scheduler = new ExpiryScheduler(ledger, metrics);
   scheduler.start(config.expiryPollMs);
   return {
-    stop: async () => {
+    stop: async (deliveryGraceMs) => {
       await scheduler.stop();
-      await worker.stop();
+      await worker.stop(deliveryGraceMs);
     },
   };
 }
@@ -73,35 +88,76 @@ function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
   });
 }
 
-export async function createLedger(config: LedgerConfig, clock: Clock = systemClock): Promise<Ledger> {
-  const store = await createEventStore(config);
+export async function createLedger(config: LedgerConfig, clock: Clock = systemClock, metrics: EngineMetrics = NO_METRICS): Promise<Ledger> {
+  const adapter = await createEventStore(config, metrics);
+  const store = metrics === NO_METRICS ? adapter : new MeteredEventStore(adapter, metrics);
   const readModels = new ReadModels(store, config.projectionsPath);
   for (const runner of readModels.runners) await runner.catchUpToHead();
   return new Ledger(store, readModels, clock);
 }
 
+export interface AppOptions {
+  /** Where log lines go (stdout when absent). */
+  logDestination?: DestinationStream;
+  /** Called with the Fastify instance before any route is registered (e.g. to add an onRoute hook). */
+  onFastify?: (fastify: FastifyInstance) => void;
+}
+
+/** The application and what the process around it needs: the logger and the shutdown state. */
+export interface LedgerApp {
+  app: NestFastifyApplication;
+  logger: Pino;
+  shutdown: ShutdownState;
+}
+
 /** The HTTP application on Fastify; Nest routes Fastify's own refusals (bad JSON, 404, 413) through the envelope filter. */
-export async function createApp(config: LedgerConfig, clock: Clock = systemClock): Promise<NestFastifyApplication> {
-  const ledger = await createLedger(config, clock);
-  const background = startBackground(config, ledger);
+export async function createApp(config: LedgerConfig, clock: Clock = systemClock, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  return (await createLedgerApp(config, clock, options)).app;
+}
+
+export async function createLedgerApp(config: LedgerConfig, clock: Clock = systemClock, options: AppOptions = {}): Promise<LedgerApp> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = config.metricsEnabled ? new Metrics() : null;
+  const ledger = await createLedger(config, clock, metrics ?? NO_METRICS);
+  const probe = new LedgerProbe(ledger, config.readyMaxLagEvents);
+  metrics?.watch(probe);
+  const shutdown = new ShutdownState();
+  const background = startBackground(config, ledger, metrics ?? NO_METRICS);
   const adapter = new FastifyAdapter({
+    ...serverOptions(config),
     bodyLimit: config.bodyLimitBytes,
     // Long path parameters reach the controllers, which answer with the envelope.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
-    logger: config.logRequests,
+    loggerInstance: logger,
+    // One line per request, written by observeRequests (with the route and the app), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
     // Errors Fastify raises before routing (a malformed URL) get the envelope too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const envelope = envelopeOf(new DomainError('validation_error', 'non_field_errors', error.message));
       void reply.status(400).send(envelope);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, ledger, background), adapter, {
-    logger: ['error', 'warn'],
-    bufferLogs: false,
+  const fastify = adapter.getInstance();
+  fastify.server.maxConnections = config.maxConnections;
+  options.onFastify?.(fastify);
+  observeRequests(fastify, { metrics, logRequests: config.logRequests });
+  // While shutting down, every answer closes its connection: nothing new arrives on it.
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (shutdown.shuttingDown) void reply.header('connection', 'close');
+    done();
   });
-  app.enableShutdownHooks();
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, ledger, background, metrics, probe, shutdown, logger }),
+    adapter,
+    // Nest's start-up lines (every mapped route) stay out of the log; from init on, Nest logs through pino.
+    { logger: ['error', 'warn'], bufferLogs: false },
+  );
+  await registerRateLimit(app, config);
   await app.init();
+  app.useLogger(app.get(PinoNestLogger));
+  serveOpenApi(app, openApiDocument(app));
   // After init: Nest registers its own JSON parser there, which this one replaces.
-  acceptEmptyJsonBodies(app.getHttpAdapter().getInstance());
-  return app;
+  acceptEmptyJsonBodies(fastify);
+  return { app, logger, shutdown };
 }

@@ -29,6 +29,14 @@ import {
   V1RevokeAccessHandler,
 } from './application/v1/v1.handlers';
 import type { Background } from './app.factory';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
+import { HealthController } from './http/health/health.controller';
+import { MetricsController } from './http/metrics/metrics.controller';
+import { SHUTDOWN_STATE, ShutdownState } from './lifecycle/shutdown-state';
+import { ENGINE_PROBE, EngineProbe } from './observability/engine-probe';
+import { Metrics } from './observability/metrics';
 import {
   CreateWebhookEndpointHandler,
   DeleteWebhookEndpointHandler,
@@ -67,6 +75,10 @@ const HANDLERS = [
   V1RevokeAccessHandler,
 ];
 
+/** How long webhook requests in flight at shutdown may take before their leases are given up. */
+const DELIVERY_GRACE_MS = 2000;
+
+/** Runs after the HTTP server has closed (every accepted request answered): background work, then the stores. */
 class LedgerLifecycle implements OnApplicationShutdown {
   constructor(
     private readonly ledger: Ledger,
@@ -74,22 +86,51 @@ class LedgerLifecycle implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.background.stop();
+    await this.background.stop(DELIVERY_GRACE_MS);
     await this.ledger.close();
   }
+}
+
+export interface AppParts {
+  config: LedgerConfig;
+  ledger: Ledger;
+  background: Background;
+  /** null when METRICS_ENABLED=0 (no /metrics route). */
+  metrics: Metrics | null;
+  probe: EngineProbe;
+  shutdown: ShutdownState;
+  logger: Pino;
 }
 
 @Module({})
 export class AppModule {
   /** The ledger is built (store opened, read models caught up) before Nest wires anything. */
-  static forRoot(config: LedgerConfig, ledger: Ledger, background: Background): DynamicModule {
+  static forRoot({ config, ledger, background, metrics, probe, shutdown, logger }: AppParts): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
-      controllers: [ProfileController, PurchaseController, CatalogueController, WebhookEndpointsController, V1ProfileController, V1StripeController],
+      imports: [
+        CqrsModule.forRoot(),
+        // Failed checks are answered with their reasons; logging each failed probe would only repeat them.
+        TerminusModule.forRoot({ logger: false }),
+        // The Fastify logger is the one pino instance; Nest's own log calls in a request carry its request id.
+        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }),
+      ],
+      controllers: [
+        ProfileController,
+        PurchaseController,
+        CatalogueController,
+        WebhookEndpointsController,
+        V1ProfileController,
+        V1StripeController,
+        HealthController,
+        ...(metrics ? [MetricsController] : []),
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: LEDGER, useValue: ledger },
+        { provide: ENGINE_PROBE, useValue: probe },
+        { provide: SHUTDOWN_STATE, useValue: shutdown },
+        ...(metrics ? [{ provide: Metrics, useValue: metrics }] : []),
         { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(ledger, background) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useClass: AdaptyValidationPipe },

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Clock } from '../domain/shared/clock';
+import { DeliveryOutcome, EngineMetrics, NO_METRICS } from '../observability/engine-metrics';
 import { WebhookEndpoint } from '../domain/webhooks/webhook-endpoint';
 import { delayBeforeAttempt } from './retry-schedule';
 import { sendWebhook, SendOutcome } from './webhook-sender';
@@ -28,6 +29,8 @@ interface Outcome {
   row: DueRow;
   result: SendOutcome;
   at: number;
+  /** How long the subscriber took to answer. */
+  seconds: number;
 }
 
 /**
@@ -43,6 +46,9 @@ export class DeliveryWorker {
   private stopped = false;
   private readonly inFlight = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
+  /** Deliveries this process holds a lease on and has not recorded an outcome for yet. */
+  private readonly leased = new Set<number>();
+  private released = false;
   private outcomes: Outcome[] = [];
   private flushScheduled = false;
   private readonly st: ReturnType<DeliveryWorker['prepare']>;
@@ -53,6 +59,7 @@ export class DeliveryWorker {
     private readonly options: DeliveryWorkerOptions,
     private readonly onGone: (appId: string, endpointId: string) => void,
     private readonly onError: (e: unknown) => void,
+    private readonly metrics: EngineMetrics = NO_METRICS,
   ) {
     this.st = this.prepare();
   }
@@ -83,6 +90,7 @@ export class DeliveryWorker {
         `UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?,
            last_attempt_at = ?, lease_until = NULL WHERE seq = ?`,
       ),
+      release: this.db.prepare(`UPDATE webhook_deliveries SET lease_until = NULL WHERE seq = ? AND status = 'pending'`),
     };
   }
 
@@ -92,11 +100,29 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, gives the requests in flight up to `graceMs` to be answered and records their
+   * outcomes, then gives up the leases of those still unanswered: another process sends them at
+   * once instead of waiting for the lease to lapse (the subscriber may see such a delivery twice;
+   * delivery is at-least-once, deduplicated on webhook-id).
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.pending]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = Number.isFinite(graceMs) ? new Promise<void>((r) => (timer = setTimeout(r, graceMs))) : new Promise<void>(() => undefined);
+    await Promise.race([Promise.allSettled([...this.pending]), grace]);
+    clearTimeout(timer);
     this.flush();
+    this.releaseLeases();
+  }
+
+  private releaseLeases(): void {
+    this.released = true;
+    if (this.leased.size === 0 || !this.db.open) return;
+    const seqs = [...this.leased];
+    this.leased.clear();
+    this.db.transaction(() => seqs.forEach((seq) => this.st.release.run(seq))).immediate();
   }
 
   wake(): void {
@@ -148,9 +174,14 @@ export class DeliveryWorker {
 
   private dispatch(row: DueRow, endpoint: WebhookEndpoint): void {
     this.inFlight.set(row.endpoint_id, (this.inFlight.get(row.endpoint_id) ?? 0) + 1);
+    this.leased.add(row.seq);
+    const started = performance.now();
     const job = sendWebhook(endpoint, row.id, row.payload, this.clock.now())
       .then((result) => {
-        this.outcomes.push({ row, result, at: this.clock.now().getTime() });
+        // After stop() gave the lease up, the outcome belongs to whichever process sends it next.
+        if (this.released) return;
+        this.leased.delete(row.seq);
+        this.outcomes.push({ row, result, at: this.clock.now().getTime(), seconds: (performance.now() - started) / 1000 });
         this.scheduleFlush();
       })
       .catch(this.onError)
@@ -181,25 +212,33 @@ export class DeliveryWorker {
     this.outcomes = [];
     if (batch.length === 0 || !this.db.open) return;
     const gone: Array<{ appId: string; endpointId: string }> = [];
+    const outcomeLabels: DeliveryOutcome[] = [];
     this.db
       .transaction(() => {
-        for (const { row, result, at } of batch) {
-          if (result.ok) {
-            this.st.delivered.run(result.status, at, at, row.seq);
-            continue;
-          }
-          if (result.status === 410) {
-            this.st.failed.run(410, 'endpoint answered 410 Gone: disabled', at, row.seq);
-            gone.push({ appId: row.app_id, endpointId: row.endpoint_id });
-            continue;
-          }
-          const error = result.error ?? `HTTP ${result.status}`;
-          const delay = delayBeforeAttempt(this.options.retrySchedule, row.attempts + 1);
-          if (delay === null) this.st.failed.run(result.status, error, at, row.seq);
-          else this.st.retry.run(result.status, error, at, at + delay, row.seq);
-        }
+        for (const { row, result, at } of batch) outcomeLabels.push(this.record(row, result, at, gone));
       })
       .immediate();
+    batch.forEach((o, i) => this.metrics.deliveryAttempted(outcomeLabels[i], o.seconds));
     for (const g of gone) this.onGone(g.appId, g.endpointId);
+  }
+
+  private record(row: DueRow, result: SendOutcome, at: number, gone: Array<{ appId: string; endpointId: string }>): DeliveryOutcome {
+    if (result.ok) {
+      this.st.delivered.run(result.status, at, at, row.seq);
+      return 'delivered';
+    }
+    if (result.status === 410) {
+      this.st.failed.run(410, 'endpoint answered 410 Gone: disabled', at, row.seq);
+      gone.push({ appId: row.app_id, endpointId: row.endpoint_id });
+      return 'gone';
+    }
+    const error = result.error ?? `HTTP ${result.status}`;
+    const delay = delayBeforeAttempt(this.options.retrySchedule, row.attempts + 1);
+    if (delay === null) {
+      this.st.failed.run(result.status, error, at, row.seq);
+      return 'failed';
+    }
+    this.st.retry.run(result.status, error, at, at + delay, row.seq);
+    return 'retry';
   }
 }

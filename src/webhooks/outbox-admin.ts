@@ -55,6 +55,8 @@ export class OutboxAdmin {
   private readonly list: Database.Statement<[string, string, number], Row>;
   private readonly redeliverStmt: Database.Statement<[number, string, string]>;
   private readonly one: Database.Statement<[string, string], Row>;
+  private readonly pending: Database.Statement<[], number>;
+  private readonly failed: Database.Statement<[], number>;
 
   constructor(db: Database.Database) {
     const columns =
@@ -65,6 +67,14 @@ export class OutboxAdmin {
       `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL
        WHERE app_id = ? AND id = ? AND status != 'pending'`,
     );
+    // Both counts read partial indexes (pending, failed), never the delivered history.
+    this.pending = db.prepare<[], number>(`SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'`).pluck();
+    this.failed = db.prepare<[], number>(`SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'`).pluck();
+  }
+
+  /** Deliveries waiting to be sent (or retried) and deliveries that used up their attempts, across apps. */
+  counts(): { pending: number; failed: number } {
+    return { pending: this.pending.get()!, failed: this.failed.get()! };
   }
 
   deliveries(appId: string, endpointId: string, limit: number): DeliveryView[] {

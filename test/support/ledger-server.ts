@@ -39,6 +39,8 @@ export async function startLedger(options: { dir?: string; env?: Record<string, 
     API_KEYS: `app1:${KEYS.app1},app2:${KEYS.app2}`,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Request lines would flood the test output; warnings and errors still show.
+    LOG_LEVEL: 'warn',
     ...options.env,
   });
   let app: NestFastifyApplication;

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { recordExpiries } from '../../domain/profile/expiry';
 import { profileStreamId } from '../../domain/profile/profile.events';
+import { EngineMetrics, NO_METRICS } from '../../observability/engine-metrics';
 import { Ledger } from '../shared/ledger';
 
 const BATCH = 200;
@@ -15,7 +16,10 @@ export class ExpiryScheduler {
   private running: Promise<void> | null = null;
   private readonly logger = new Logger('ExpiryScheduler');
 
-  constructor(private readonly ledger: Ledger) {}
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly metrics: EngineMetrics = NO_METRICS,
+  ) {}
 
   start(intervalMs: number): void {
     this.timer = setInterval(() => void this.tick(), intervalMs);
@@ -54,6 +58,7 @@ export class ExpiryScheduler {
         );
         if (result.ok && result.position !== null) {
           recorded += 1;
+          this.metrics.expiriesRecorded(result.appended);
           await readModels.profileStatusRunner.catchUpTo(result.position);
           this.ledger.afterWrite(result.position);
         }

@@ -39,6 +39,7 @@ const STATUS_BY_CODE: Record<string, number | ((e: DomainError) => number)> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   conflict: 409,
+  rate_limited: 429,
   not_implemented: 501,
   internal_error: 500,
 };

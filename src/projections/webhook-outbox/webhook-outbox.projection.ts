@@ -82,6 +82,8 @@ export class WebhookOutboxProjection implements Projection {
       );
       -- The worker walks pending deliveries in sequence order; this index keeps that walk short.
       CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries (seq) WHERE status = 'pending';
+      -- Counting failed deliveries (a metric) reads this small index, not the whole history.
+      CREATE INDEX IF NOT EXISTS webhook_deliveries_failed ON webhook_deliveries (seq) WHERE status = 'failed';
       CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, profile_id, status, seq);
       CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
     `);
