@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { ExpiryScheduler } from './application/record-expiries/expiry-scheduler';
 import { Ledger } from './application/shared/ledger';
@@ -106,6 +107,8 @@ export interface AppOptions {
 /** The application and what the process around it needs: the logger and the shutdown state. */
 export interface LedgerApp {
   app: NestFastifyApplication;
+  /** What GET /openapi.json serves. */
+  document: OpenAPIObject;
   logger: Pino;
   shutdown: ShutdownState;
 }
@@ -156,8 +159,9 @@ export async function createLedgerApp(config: LedgerConfig, clock: Clock = syste
   await registerRateLimit(app, config);
   await app.init();
   app.useLogger(app.get(PinoNestLogger));
-  serveOpenApi(app, openApiDocument(app));
+  const document = openApiDocument(app);
+  serveOpenApi(app, document);
   // After init: Nest registers its own JSON parser there, which this one replaces.
   acceptEmptyJsonBodies(fastify);
-  return { app, logger, shutdown };
+  return { app, document, logger, shutdown };
 }

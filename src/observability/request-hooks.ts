@@ -37,7 +37,8 @@ export function observeRequests(fastify: FastifyInstance, options: { metrics: Me
         status,
         latency_ms: Math.round(ms * 100) / 100,
       };
-      if (status >= 500) request.log.error(line, 'request failed');
+      // 501 is an answer (a path this server does not offer), not a failure.
+      if (status >= 500 && status !== 501) request.log.error(line, 'request failed');
       else request.log.info(line, 'request completed');
     }
     done();

@@ -18,3 +18,6 @@ export class ErrorEnvelopeDto {
   @ApiProperty({ example: 401 })
   status_code: number;
 }
+
+/** A field Adapty has and this ledger does not fill: always null. */
+export const AlwaysNull = () => ApiProperty({ type: 'null', description: 'Always null (Adapty has this field; the ledger does not fill it)' } as object);

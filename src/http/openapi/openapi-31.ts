@@ -7,7 +7,8 @@ const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null &&
 /**
  * @nestjs/swagger writes `nullable: true` (OpenAPI 3.0) even when the document says 3.1, where
  * JSON Schema's own null type replaces it: `type: [T, "null"]`, or `oneOf` with `{type: "null"}`
- * around a reference. Also gives operations that share an id (one handler on two paths) ids of their own.
+ * around a reference. Also names the operations of a handler served on two paths `x` and `x_1`
+ * (Nest names them `x[0]`, `x[1]`).
  */
 export function toOpenApi31(document: OpenAPIObject): OpenAPIObject {
   const fix = (value: unknown): unknown => {
@@ -19,27 +20,25 @@ export function toOpenApi31(document: OpenAPIObject): OpenAPIObject {
     const nullable = out.nullable === true;
     delete out.nullable;
     if (!nullable) return out;
+    if (out.$ref !== undefined || out.allOf !== undefined || out.oneOf !== undefined) {
+      // A reference or a composition (Nest adds `type: object` beside it): that, or null.
+      const { description, example, type: _object, ...schema } = out;
+      return { ...(description !== undefined ? { description } : {}), ...(example !== undefined ? { example } : {}), oneOf: [schema, { type: 'null' }] };
+    }
     if (typeof out.type === 'string') {
       out.type = [out.type, 'null'];
       if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
-      return out;
+    } else if (Array.isArray(out.type) && !out.type.includes('null')) {
+      out.type = [...out.type, 'null'];
     }
-    if (Array.isArray(out.type)) {
-      if (!out.type.includes('null')) out.type = [...out.type, 'null'];
-      return out;
-    }
-    // A reference or a composition: the value is either that, or null.
-    const { description, example, ...schema } = out;
-    return { ...(description !== undefined ? { description } : {}), ...(example !== undefined ? { example } : {}), oneOf: [schema, { type: 'null' }] };
+    return out;
   };
   const fixed = fix(document) as OpenAPIObject;
-  const seen = new Map<string, number>();
   for (const item of Object.values(fixed.paths)) {
     for (const operation of Object.values(item as Node)) {
-      if (!isNode(operation) || typeof operation.operationId !== 'string') continue;
-      const n = (seen.get(operation.operationId) ?? 0) + 1;
-      seen.set(operation.operationId, n);
-      if (n > 1) operation.operationId = `${operation.operationId}_${n}`;
+      if (isNode(operation) && typeof operation.operationId === 'string') {
+        operation.operationId = operation.operationId.replace(/\[0\]$/, '').replace(/\[(\d+)\]$/, '_$1');
+      }
     }
   }
   return fixed;

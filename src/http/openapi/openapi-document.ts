@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { toOpenApi31 } from './openapi-31';
 
@@ -27,7 +28,19 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     })
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when set' }, 'metrics-token')
     .build();
-  return toOpenApi31(SwaggerModule.createDocument(app, config));
+  return describeResponses(toOpenApi31(SwaggerModule.createDocument(app, config)));
+}
+
+/** Responses documented by type alone get their status's reason phrase as description. */
+function describeResponses(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as Array<{ responses?: Record<string, { description?: string }> }>) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        if (!response.description) response.description = STATUS_CODES[status] ?? status;
+      }
+    }
+  }
+  return document;
 }
 
 /** `GET /openapi.json` and Swagger UI at `GET /docs`; neither needs a key. */

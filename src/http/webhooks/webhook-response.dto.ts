@@ -1,0 +1,51 @@
+import type { WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
+import type { DeliveryView } from '../../webhooks/outbox-admin';
+
+/** A subscriber's endpoint. `secret` signs deliveries (Standard Webhooks); `authorization` is sent as is. */
+export class WebhookEndpointDto implements WebhookEndpoint {
+  id: string;
+  url: string;
+  authorization: string | null;
+  /** null: every event type */
+  event_types: string[] | null;
+  /** null: both environments */
+  environment: 'Sandbox' | 'Production' | null;
+  enabled: boolean;
+  /** `whsec_…`: verify the `webhook-signature` header with it */
+  secret: string;
+  created_at: string;
+  disabled_reason: string | null;
+}
+
+export class WebhookDeliveryDto implements DeliveryView {
+  /** The `webhook-id` header, stable across retries */
+  id: string;
+  endpoint_id: string;
+  profile_id: string;
+  profile_sequence: number;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_response_status: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
+export class WebhookEndpointResponseDto {
+  data: WebhookEndpointDto;
+}
+
+export class WebhookEndpointListDto {
+  data: WebhookEndpointDto[];
+}
+
+export class WebhookDeliveryResponseDto {
+  data: WebhookDeliveryDto;
+}
+
+export class WebhookDeliveryListDto {
+  data: WebhookDeliveryDto[];
+}
