@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isOperationalRoute } from '../http/operational-routes';
 import { Metrics } from './metrics';
 
 /** An incoming id is kept when it is short and plain (it ends up in log lines and a header). */
@@ -37,8 +38,8 @@ export function observeRequests(fastify: FastifyInstance, options: { metrics: Me
         status,
         latency_ms: Math.round(ms * 100) / 100,
       };
-      // 501 is an answer (a path this server does not offer), not a failure.
-      if (status >= 500 && status !== 501) request.log.error(line, 'request failed');
+      // 501 is an answer (a path this server does not offer) and a probe's 503 a state, not failures.
+      if (status >= 500 && status !== 501 && !isOperationalRoute(route)) request.log.error(line, 'request failed');
       else request.log.info(line, 'request completed');
     }
     done();
