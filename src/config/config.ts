@@ -63,9 +63,12 @@ export function parseApiKeys(raw: string): AppKey[] {
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean)
-    .map((part) => {
+    .map((part, i) => {
       const at = part.indexOf(':');
-      if (at <= 0 || at === part.length - 1) throw new ConfigError(`API_KEYS entry "${part.split(':')[0]}:…" must be appId:secret`);
+      // Without a colon the entry may be a bare secret: it is not echoed.
+      if (at <= 0 || at === part.length - 1) {
+        throw new ConfigError(`API_KEYS entry ${i + 1}${at > 0 ? ` ("${part.slice(0, at)}:…")` : ''} must be appId:secret`);
+      }
       return { appId: part.slice(0, at), secret: part.slice(at + 1) };
     });
   if (keys.length === 0) throw new ConfigError('API_KEYS is set but holds no appId:secret pair');

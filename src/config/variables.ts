@@ -87,7 +87,7 @@ export const VARIABLES: readonly Variable[] = [
     meaning: 'Requests per minute per app key (per client address for requests without a valid key); over it: 429 `rate_limited` with `Retry-After`',
     parse: integer(0),
   },
-  { name: 'READY_MAX_LAG_EVENTS', default: '10000', meaning: '`/health/ready` answers 503 when a read model is more events than this behind the log', parse: integer(1) },
+  { name: 'READY_MAX_LAG_EVENTS', default: '10000', meaning: '`/health/ready` answers 503 when a read model is this many events (or more) behind the log', parse: integer(1) },
   {
     name: 'READY_MAX_LAG_SECONDS',
     default: '30',
