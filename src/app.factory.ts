@@ -145,10 +145,10 @@ export async function createLedgerApp(config: LedgerConfig, clock: Clock = syste
   fastify.server.maxConnections = config.maxConnections;
   options.onFastify?.(fastify);
   observeRequests(fastify, { metrics, logRequests: config.logRequests });
-  // While shutting down, every answer closes its connection: nothing new arrives on it.
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  // While shutting down, every answer (also to a request accepted before) closes its connection: nothing new arrives on it.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (shutdown.shuttingDown) void reply.header('connection', 'close');
-    done();
+    done(null, payload);
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, ledger, background, metrics, probe, shutdown, logger }),

