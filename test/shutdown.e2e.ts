@@ -126,3 +126,100 @@ describe('SIGTERM under load', () => {
     expect(await b.stop(10_000)).toEqual({ code: 0, signal: null });
   });
 });
+
+/** A receiver that holds the first attempt of each delivery open (never answers it) and accepts later ones. */
+class HoldingReceiver {
+  readonly attempts: Array<{ id: string; at: number }> = [];
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        const body = raw ? JSON.parse(raw) : null;
+        if (body && typeof body.adapty_check === 'string') return void res.end(JSON.stringify({ adapty_check_response: body.adapty_check }));
+        const id = String(req.headers['webhook-id']);
+        const first = !this.attempts.some((a) => a.id === id);
+        this.attempts.push({ id, at: Date.now() });
+        if (!first) res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/hook`;
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    this.server?.closeAllConnections();
+    await closed;
+  }
+}
+
+describe('SIGTERM and webhook leases', () => {
+  it('a delivery in flight at shutdown is released and sent by another process at once, not after its 15 s lease', async () => {
+    const receiver = new HoldingReceiver();
+    const url = await receiver.start();
+    try {
+      const dir = tempDir();
+      const env = { WEBHOOK_POLL_MS: '50', LOG_REQUESTS: '0' };
+      const a = await startLedger({ dir, env });
+      const call = (base: string, method: string, path: string, body?: unknown, user?: string) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Api-Key ${SECRET}`, 'content-type': 'application/json', ...(user ? { 'adapty-customer-user-id': user } : {}) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      expect((await call(a.url, 'POST', '/admin/v1/webhook-endpoints', { url, event_types: ['access_level_updated'] })).status).toBe(201);
+      expect((await call(a.url, 'POST', `${V2}/profile/`, {}, 'lease-user')).status).toBe(200);
+      expect((await call(a.url, 'POST', GRANT, { access_level_id: 'premium' }, 'lease-user')).status).toBe(200);
+      // A has claimed the delivery (15 s lease) and its request hangs at the receiver.
+      for (let t = 0; receiver.attempts.length === 0; t++) {
+        if (t > 200) throw new Error('the delivery never reached the receiver');
+        await sleep(25);
+      }
+      const b = await startLedger({ dir, env });
+      const sigterm = Date.now();
+      a.child.kill('SIGTERM');
+      expect(await a.exited).toEqual({ code: 0, signal: null });
+      for (let t = 0; receiver.attempts.length < 2; t++) {
+        if (t > 400) throw new Error('the released delivery was never sent again');
+        await sleep(25);
+      }
+      const again = receiver.attempts[1];
+      expect(again.id).toBe(receiver.attempts[0].id);
+      // Released after at most the 2 s grace for requests in flight, then taken by B's next poll: well before the lease lapses.
+      expect(again.at - sigterm).toBeLessThan(8000);
+      const endpoints = (await (await call(b.url, 'GET', '/admin/v1/webhook-endpoints')).json()) as any;
+      const deliveries = async () => (await (await call(b.url, 'GET', `/admin/v1/webhook-endpoints/${endpoints.data[0].id}/deliveries`)).json()) as any;
+      for (let t = 0; (await deliveries()).data[0].status !== 'delivered'; t++) {
+        if (t > 100) throw new Error(`not recorded as delivered: ${JSON.stringify(await deliveries())}`);
+        await sleep(50);
+      }
+      expect(await b.stop(10_000)).toEqual({ code: 0, signal: null });
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
+
+describe('shutdown deadline', () => {
+  it('a request that never completes cannot hold the process: past SHUTDOWN_TIMEOUT_MS it exits 1', async () => {
+    const a = await startLedger({ dir: tempDir(), env: { SHUTDOWN_TIMEOUT_MS: '1500', LOG_REQUESTS: '0' } });
+    // Headers sent, body promised but never finished: the request stays in progress.
+    const socket = connect(a.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => undefined);
+    socket.write(`POST ${V2}/profile/ HTTP/1.1\r\nHost: x\r\nAuthorization: Api-Key ${SECRET}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`);
+    await sleep(200);
+    const sigterm = Date.now();
+    a.child.kill('SIGTERM');
+    const exit = await a.exited;
+    const took = Date.now() - sigterm;
+    socket.destroy();
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(5000);
+    expect(a.stdout).toContain('shutdown deadline passed');
+  });
+});
