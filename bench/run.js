@@ -25,6 +25,8 @@
 //                            results.json records it, and the figures then are not the default configuration
 //   BENCH_KEEP_TMP=1         keep the temp dir (database) for inspection instead of removing it
 //   BENCH_MAIN=0             skip sections 1-4 (GET / grants vs bare Fastify, store size, history, durability)
+//   BENCH_OBSERVABILITY=0    skip 4d: GET and grant with metrics and request logs on (the default) vs a
+//                            second ledger with LOG_REQUESTS=0 METRICS_ENABLED=0 (bench/observability.js)
 //
 // 5. Webhook delivery (bench/webhooks.js; its own ledger and a loopback receiver child):
 //   BENCH_WEBHOOKS=0         skip
@@ -55,6 +57,7 @@ const { execSync } = require('node:child_process');
 const { Child, Client, freePort, pool, waitForHttp, compare, ledgerEnv } = require('./lib');
 const { runWebhooks, webhookConfig, TARGETS: WEBHOOK_TARGETS } = require('./webhooks');
 const { runRebuild, rebuildConfig, TARGETS: REBUILD_TARGETS } = require('./rebuild');
+const { measureObservabilityCost, observabilityLines } = require('./observability');
 
 const ROOT = path.resolve(__dirname, '..');
 const env = process.env;
@@ -74,6 +77,7 @@ const CFG = {
   profile: env.BENCH_PROFILE === '1',
   strict: env.BENCH_STRICT === '1',
   main: env.BENCH_MAIN !== '0',
+  observability: env.BENCH_OBSERVABILITY !== '0',
 };
 const WEBHOOK_CFG = webhookConfig(env);
 const REBUILD_CFG = rebuildConfig(env);
@@ -442,11 +446,21 @@ async function httpSection(diagnostics) {
     renewals: { ...histTx, events: histTxBuild.events, ratio: histTx.rps / fresh.rps, cpuUsPerEvent: slope(histTx, histTxBuild.events), build: histTxBuild },
   };
 
+  // ---- 4d. cost of metrics and request logs (bench/observability.js) ----
+  if (CFG.observability) {
+    log('4d. cost of metrics and request logs: GET and grant vs a second ledger with both off');
+    results.observability = await measureObservabilityCost({
+      root: ROOT, tmp: state.tmp, secret, auth, watch, state, log, run, product: PRODUCT, getSpec, grantSpec, profiles: CFG.profiles,
+      seed: (c) => seedRange(c, 0, CFG.profiles),
+    });
+  }
+
   // ---- durability cross-check: every 2xx grant is in the store ----
-  const expectedGrants = seededGrants + benchGrants2xx + histGrantBuild.events;
+  const obsGrants = results.observability ? results.observability.grants2xxOnMain : 0;
+  const expectedGrants = seededGrants + benchGrants2xx + histGrantBuild.events + obsGrants;
   // autocannon stops with up to `connections` grants in flight per run (warm-up + rounds); the
   // server still commits those, so the store may hold up to that many more than were answered.
-  const inFlightBound = CFG.connections * (CFG.rounds + (CFG.warmup > 0 ? 1 : 0));
+  const inFlightBound = CFG.connections * (CFG.rounds + (CFG.warmup > 0 ? 1 : 0)) * (results.observability ? 2 : 1);
   await server.stop();
   const Database = require('better-sqlite3');
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -637,6 +651,7 @@ function reportHttp(results, targets, checks, out, md) {
     `${h.renewals.events} renewals, ${fmt(h.renewals.build.first100AvgMs, 1)} -> ${fmt(h.renewals.build.last100AvgMs, 1)} ms`);
   out.push(`GET server CPU grows with history: +${fmt(h.grants.cpuUsPerEvent, 2)} us per grant event, +${fmt(h.renewals.cpuUsPerEvent, 2)} us per renewal event ` +
     `(1-event profile: ${fmt(h.fresh.serverCpuUsPerReq)} us/req)`);
+  if (results.observability) out.push(...observabilityLines(results.observability, fmt));
 
   md.push(`| Scenario (${CFG.connections} connections) | req/s | p50 ms | p99 ms | vs bare Fastify | Target | Result |`);
   md.push('|---|---:|---:|---:|---:|---|---|');
