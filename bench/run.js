@@ -25,8 +25,8 @@
 //                            results.json records it, and the figures then are not the default configuration
 //   BENCH_KEEP_TMP=1         keep the temp dir (database) for inspection instead of removing it
 //   BENCH_MAIN=0             skip sections 1-4 (GET / grants vs bare Fastify, store size, history, durability)
-//   BENCH_OBSERVABILITY=0    skip 4d: GET and grant with metrics and request logs on (the default) vs a
-//                            second ledger with LOG_REQUESTS=0 METRICS_ENABLED=0 (bench/observability.js)
+//   BENCH_OBSERVABILITY=0    skip 4d: GET and grant on two fresh ledgers, metrics and request logs on (the
+//                            default) vs LOG_REQUESTS=0 METRICS_ENABLED=0 (bench/observability.js; runs alone too)
 //
 // 5. Webhook delivery (bench/webhooks.js; its own ledger and a loopback receiver child):
 //   BENCH_WEBHOOKS=0         skip
@@ -448,19 +448,18 @@ async function httpSection(diagnostics) {
 
   // ---- 4d. cost of metrics and request logs (bench/observability.js) ----
   if (CFG.observability) {
-    log('4d. cost of metrics and request logs: GET and grant vs a second ledger with both off');
+    log('4d. cost of metrics and request logs: GET and grant on two fresh ledgers, metrics and request logs on vs off');
     results.observability = await measureObservabilityCost({
-      root: ROOT, tmp: state.tmp, secret, auth, watch, state, log, run, product: PRODUCT, getSpec, grantSpec, profiles: CFG.profiles,
+      root: ROOT, tmp: state.tmp, secret, state, log, profiles: CFG.profiles, options: opts('observability'),
       seed: (c) => seedRange(c, 0, CFG.profiles),
     });
   }
 
   // ---- durability cross-check: every 2xx grant is in the store ----
-  const obsGrants = results.observability ? results.observability.grants2xxOnMain : 0;
-  const expectedGrants = seededGrants + benchGrants2xx + histGrantBuild.events + obsGrants;
+  const expectedGrants = seededGrants + benchGrants2xx + histGrantBuild.events;
   // autocannon stops with up to `connections` grants in flight per run (warm-up + rounds); the
   // server still commits those, so the store may hold up to that many more than were answered.
-  const inFlightBound = CFG.connections * (CFG.rounds + (CFG.warmup > 0 ? 1 : 0)) * (results.observability ? 2 : 1);
+  const inFlightBound = CFG.connections * (CFG.rounds + (CFG.warmup > 0 ? 1 : 0));
   await server.stop();
   const Database = require('better-sqlite3');
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });

@@ -112,8 +112,9 @@ export class AppModule {
         CqrsModule.forRoot(),
         // Failed checks are answered with their reasons; logging each failed probe would only repeat them.
         TerminusModule.forRoot({ logger: false }),
-        // The Fastify logger is the one pino instance; Nest's own log calls in a request carry its request id.
-        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true }),
+        // Nest logs through the one pino instance Fastify also uses. No per-request middleware: its
+        // AsyncLocalStorage would put promise hooks on every request; request-scoped lines use request.log.
+        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true, forRoutes: [] }),
       ],
       controllers: [
         ProfileController,

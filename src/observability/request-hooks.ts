@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isOperationalRoute } from '../http/operational-routes';
 import { Metrics } from './metrics';
@@ -7,10 +7,14 @@ import { Metrics } from './metrics';
 /** An incoming id is kept when it is short and plain (it ends up in log lines and a header). */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:@\-]{1,128}$/;
 
-/** The request id: the caller's `x-request-id` when acceptable, else a new UUID. */
+/** Ids made here: random per process, then a counter (unique across processes, and cheaper than a UUID per request). */
+const PROCESS_ID = randomBytes(6).toString('base64url');
+let counter = 0;
+
+/** The request id: the caller's `x-request-id` when acceptable, else a new one (`<process>-<n>`). */
 export function requestIdOf(request: IncomingMessage): string {
   const incoming = request.headers['x-request-id'];
-  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : `${PROCESS_ID}-${(++counter).toString(36)}`;
 }
 
 /**
