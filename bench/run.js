@@ -25,6 +25,8 @@
 //                            results.json records it, and the figures then are not the default configuration
 //   BENCH_KEEP_TMP=1         keep the temp dir (database) for inspection instead of removing it
 //   BENCH_MAIN=0             skip sections 1-4 (GET / grants vs bare Fastify, store size, history, durability)
+//   BENCH_OBSERVABILITY=0    skip 4d: GET and grant on two fresh ledgers, metrics and request logs on (the
+//                            default) vs LOG_REQUESTS=0 METRICS_ENABLED=0 (bench/observability.js; runs alone too)
 //
 // 5. Webhook delivery (bench/webhooks.js; its own ledger and a loopback receiver child):
 //   BENCH_WEBHOOKS=0         skip
@@ -65,6 +67,7 @@ const { runWebhooks, webhookConfig, TARGETS: WEBHOOK_TARGETS } = require('./webh
 const { runRebuild, rebuildConfig, TARGETS: REBUILD_TARGETS } = require('./rebuild');
 const { runPostgres, postgresConfig, TARGETS: PG_TARGETS } = require('./postgres');
 const { stopCluster } = require('../test/support/pg-cluster');
+const { measureObservabilityCost, observabilityLines } = require('./observability');
 
 const ROOT = path.resolve(__dirname, '..');
 const env = process.env;
@@ -84,6 +87,7 @@ const CFG = {
   profile: env.BENCH_PROFILE === '1',
   strict: env.BENCH_STRICT === '1',
   main: env.BENCH_MAIN !== '0',
+  observability: env.BENCH_OBSERVABILITY !== '0',
 };
 const WEBHOOK_CFG = webhookConfig(env);
 const REBUILD_CFG = rebuildConfig(env);
@@ -459,6 +463,15 @@ async function httpSection(diagnostics) {
     renewals: { ...histTx, events: histTxBuild.events, ratio: histTx.rps / fresh.rps, cpuUsPerEvent: slope(histTx, histTxBuild.events), build: histTxBuild },
   };
 
+  // ---- 4d. cost of metrics and request logs (bench/observability.js) ----
+  if (CFG.observability) {
+    log('4d. cost of metrics and request logs: GET and grant on two fresh ledgers, metrics and request logs on vs off');
+    results.observability = await measureObservabilityCost({
+      root: ROOT, tmp: state.tmp, secret, state, log, profiles: CFG.profiles, options: opts('observability'),
+      seed: (c) => seedRange(c, 0, CFG.profiles),
+    });
+  }
+
   // ---- durability cross-check: every 2xx grant is in the store ----
   const expectedGrants = seededGrants + benchGrants2xx + histGrantBuild.events;
   // autocannon stops with up to `connections` grants in flight per run (warm-up + rounds); the
@@ -654,6 +667,7 @@ function reportHttp(results, targets, checks, out, md) {
     `${h.renewals.events} renewals, ${fmt(h.renewals.build.first100AvgMs, 1)} -> ${fmt(h.renewals.build.last100AvgMs, 1)} ms`);
   out.push(`GET server CPU grows with history: +${fmt(h.grants.cpuUsPerEvent, 2)} us per grant event, +${fmt(h.renewals.cpuUsPerEvent, 2)} us per renewal event ` +
     `(1-event profile: ${fmt(h.fresh.serverCpuUsPerReq)} us/req)`);
+  if (results.observability) out.push(...observabilityLines(results.observability, fmt));
 
   md.push(`| Scenario (${CFG.connections} connections) | req/s | p50 ms | p99 ms | vs bare Fastify | Target | Result |`);
   md.push('|---|---:|---:|---:|---:|---|---|');

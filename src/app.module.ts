@@ -24,6 +24,14 @@ import { V1ProfileController } from './http/v1/v1-profile.controller';
 import { V1StripeController } from './http/v1/v1-stripe.controller';
 import { ResolveV1ProfileHandler } from './application/v1/resolve-v1-profile.handler';
 import type { LedgerRuntime } from './ledger-runtime';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
+import { HealthController } from './http/health/health.controller';
+import { MetricsController } from './http/metrics/metrics.controller';
+import { SHUTDOWN_STATE, ShutdownState } from './lifecycle/shutdown-state';
+import { ENGINE_PROBE, EngineProbe } from './observability/engine-probe';
+import { Metrics } from './observability/metrics';
 import {
   CreateWebhookEndpointHandler,
   DeleteWebhookEndpointHandler,
@@ -60,21 +68,41 @@ const HANDLERS = [
   ResolveV1ProfileHandler,
 ];
 
+/** How long webhook requests in flight at shutdown may take before their leases are given up. */
+const DELIVERY_GRACE_MS = 2000;
+
+/** Runs after the HTTP server has closed (every accepted request answered): background work, then the stores. */
 class LedgerLifecycle implements OnApplicationShutdown {
   constructor(private readonly runtime: LedgerRuntime) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runtime.close();
+    await this.runtime.close(DELIVERY_GRACE_MS);
   }
+}
+
+export interface AppParts {
+  runtime: LedgerRuntime;
+  /** null when METRICS_ENABLED=0 (no /metrics route). */
+  metrics: Metrics | null;
+  probe: EngineProbe;
+  shutdown: ShutdownState;
+  logger: Pino;
 }
 
 @Module({})
 export class AppModule {
   /** The ledger's parts are built (store and projection thread started) before Nest wires anything. */
-  static forRoot(runtime: LedgerRuntime): DynamicModule {
+  static forRoot({ runtime, metrics, probe, shutdown, logger }: AppParts): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [
+        CqrsModule.forRoot(),
+        // Failed checks are answered with their reasons; logging each failed probe would only repeat them.
+        TerminusModule.forRoot({ logger: false }),
+        // Nest logs through the one pino instance Fastify also uses. No per-request middleware: its
+        // AsyncLocalStorage would put promise hooks on every request; request-scoped lines use request.log.
+        LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true, forRoutes: [] }),
+      ],
       controllers: [
         ProfileController,
         PurchaseController,
@@ -84,9 +112,14 @@ export class AppModule {
         V1ProfileController,
         V1StripeController,
         ConsoleController,
+        HealthController,
+        ...(metrics ? [MetricsController] : []),
       ],
       providers: [
         ...runtime.providers,
+        { provide: ENGINE_PROBE, useValue: probe },
+        { provide: SHUTDOWN_STATE, useValue: shutdown },
+        ...(metrics ? [{ provide: Metrics, useValue: metrics }] : []),
         { provide: LedgerLifecycle, useFactory: () => new LedgerLifecycle(runtime) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useClass: AdaptyValidationPipe },

@@ -24,6 +24,8 @@ import { ReadModelReader, StreamFailure } from './projections/read-model-store.p
 import { AttemptReport, DeliveryWorker } from './webhooks/delivery-worker';
 import { EndpointVerifier } from './webhooks/endpoint-verification';
 import { DELIVERY_TIMEOUT_MS } from './webhooks/webhook-sender';
+import { EngineMetrics, NO_METRICS } from './observability/engine-metrics';
+import { MeteredEventStore } from './observability/metered-event-store';
 
 /** How long a read waits for the read models to reach the log's head before answering 503. */
 const FRESHNESS_TIMEOUT_MS = 10_000;
@@ -42,7 +44,7 @@ function logEndedDelivery(r: AttemptReport): void {
  * runs without requests (webhook delivery, expiry scheduling).
  */
 export class LedgerRuntime {
-  private background: Array<{ stop(): Promise<void> }> = [];
+  private background: Array<{ stop(graceMs?: number): Promise<void> }> = [];
 
   private constructor(
     readonly config: LedgerConfig,
@@ -56,11 +58,16 @@ export class LedgerRuntime {
       endpoints: EndpointRepository;
       freshness: ReadModelFreshness;
       outbox: Outbox;
+      metrics: EngineMetrics;
     },
   ) {}
 
-  static async open(config: LedgerConfig, clock: Clock, ids: IdGenerator): Promise<LedgerRuntime> {
-    const store = await createEventStore(eventStoreOptionsOf(config));
+  static async open(config: LedgerConfig, clock: Clock, ids: IdGenerator, metrics: EngineMetrics = NO_METRICS): Promise<LedgerRuntime> {
+    const adapter = await createEventStore({
+      ...eventStoreOptionsOf(config),
+      onGroupCommit: (appends, commitMs) => metrics.groupCommitted(appends, commitMs / 1000),
+    });
+    const store = metrics === NO_METRICS ? adapter : new MeteredEventStore(adapter, metrics);
     let engine: ProjectionEngine;
     try {
       engine = await ProjectionEngine.start({
@@ -109,7 +116,7 @@ export class LedgerRuntime {
       { provide: EndpointDecisions, useValue: new EndpointDecisions(endpoints, engine, context) },
       { provide: EndpointVerifier, useValue: new EndpointVerifier({ allowPrivateAddresses: config.webhookAllowPrivateUrls }) },
     ];
-    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox });
+    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics });
   }
 
   /** Webhook delivery and expiry scheduling. */
@@ -117,7 +124,7 @@ export class LedgerRuntime {
     const logger = new Logger('Background');
     const logError = (e: unknown) => logger.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     const { config, engine, readModels } = this;
-    const { context, endpoints, profiles, freshness, outbox } = this.parts;
+    const { context, endpoints, profiles, freshness, outbox, metrics } = this.parts;
     const worker = new DeliveryWorker(
       engine,
       readModels,
@@ -142,17 +149,21 @@ export class LedgerRuntime {
           .catch(logError);
       },
       logError,
+      metrics,
     );
     outbox.onQueued(() => worker.wake());
     worker.start();
-    const scheduler = new ExpiryScheduler(readModels, freshness, engine, profiles, context);
+    const scheduler = new ExpiryScheduler(readModels, freshness, engine, profiles, context, (n) => metrics.expiriesRecorded(n));
     scheduler.start(config.expiryPollMs);
     this.background = [scheduler, worker];
   }
 
-  /** Stops the background work, lets the threads finish what they hold (pending appends commit), closes files. */
-  async close(): Promise<void> {
-    for (const part of this.background) await part.stop();
+  /**
+   * Stops the background work (webhook requests in flight get `deliveryGraceMs`, then their leases
+   * are given back), lets the threads finish what they hold (pending appends commit), closes files.
+   */
+  async close(deliveryGraceMs = Number.POSITIVE_INFINITY): Promise<void> {
+    for (const part of this.background) await part.stop(deliveryGraceMs);
     this.background = [];
     await this.engine.close();
     await this.readModels.close();

@@ -1,25 +1,33 @@
-import 'reflect-metadata';
-import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
+import { helpText } from './config/variables';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
   const config = loadConfig();
-  const app = await createApp(config);
+  // Nest and the stores load only once the configuration holds: a mistake is reported at once.
+  await import('reflect-metadata');
+  const { createLedgerApp } = await import('./app.factory');
+  const { shutDownOnSignals } = await import('./lifecycle/graceful-shutdown');
+  const { app, logger, shutdown } = await createLedgerApp(config);
+  shutDownOnSignals(app, shutdown, config, logger);
   await app.listen({ port: config.port, host: config.host });
   const store = config.eventStoreUrl.replace(/\/\/[^@/]*@/, '//***@');
-  process.stdout.write(`Subscription ledger listening on http://${config.host}:${config.port} (event store: ${store})\n`);
+  logger.info({ event_store: store }, `Subscription ledger listening on http://${config.host}:${config.port}`);
   if (config.generatedKey) {
-    // Printed once, on the start that created it; it stays in the data directory.
-    process.stdout.write(
-      `\nNo API_KEYS set: created app "${config.generatedKey.appId}" with secret key\n\n    ${config.generatedKey.secret}\n\n` +
-        `Use it as: Authorization: Api-Key ${config.generatedKey.secret}\n\n`,
+    // The secret itself never goes to the log: it is in the file, readable by this user only.
+    logger.warn(
+      { app_id: config.generatedKey.appId, key_file: config.generatedKey.file },
+      `No API_KEYS set: created app "${config.generatedKey.appId}"; its secret key is in ${config.generatedKey.file}`,
     );
   }
 }
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
+    for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem}\n`);
     process.exit(2);
   }
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

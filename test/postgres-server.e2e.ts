@@ -23,7 +23,7 @@ describe('server on the PostgreSQL event store', () => {
   it('writes to PostgreSQL, survives kill -9, and a node with an empty data directory serves the same profile', async () => {
     const env = { EVENT_STORE_URL: url, PG_POOL_SIZE: '4', DATA_DIR: tempDir() };
     const first = await startLedger({ dir: tempDir(), env });
-    await first.waitForStdout(/event store: postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
+    await first.waitForStdout(/"event_store":"postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
     const created = await http(first.url, { method: 'POST', customerUserId: 'pg-user', body: { first_name: 'Ada', custom_attributes: [{ key: 'plan', value: 'pro' }] } });
     expect(created.status).toBe(200);
     expect((await http(first.url, { method: 'POST', path: GRANT, customerUserId: 'pg-user', body: { access_level_id: 'premium' } })).status).toBe(200);

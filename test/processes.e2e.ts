@@ -3,7 +3,7 @@
  * crash durability (SIGKILL), two processes sharing one file, restart, first-start key
  * generation and configuration errors. Needs `npm run build` first (pretest does it).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cleanup,
@@ -366,8 +366,8 @@ describe('restart', () => {
     const t0 = Date.now();
     const exit = await first.stop(8000);
     const stopMs = Date.now() - t0;
-    // Exited by itself (Nest re-raises SIGTERM after its shutdown hooks), not by our fallback SIGKILL.
-    expect(exit.signal === 'SIGKILL').toBe(false);
+    // Exited by itself, cleanly, not by our fallback SIGKILL.
+    expect(exit).toEqual({ code: 0, signal: null });
     expect(stopMs).toBeLessThan(8000);
     // The shutdown hook closed the databases: SQLite checkpoints and removes the WAL on the last close.
     expect(existsSync(join(dir, 'ledger.sqlite-wal'))).toBe(false);
@@ -387,20 +387,21 @@ describe('restart', () => {
 describe('first start without API_KEYS', () => {
   afterEach(cleanup);
 
-  it('prints a generated secret once, keeps it in the data dir, and it keeps working after a restart', async () => {
+  it('generates a secret into the data dir (mode 600), names the file in the log but never logs the secret, and it keeps working after a restart', async () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');
     const env = { API_KEYS: undefined, DATA_DIR: dataDir, EVENT_STORE_URL: `sqlite:${join(dir, 'ledger.sqlite')}` };
 
     const first = await startLedger({ dir, env });
-    const m = await first.waitForStdout(/Api-Key (\S+)/);
-    const secret = m[1];
-    expect(secret).toMatch(/^secret_live_[A-Za-z0-9_-]{20,}$/);
-    // Printed once (banner and usage line name the same secret), on stdout only.
-    expect(first.stdout.split(secret).length - 1).toBe(2);
+    const keyFile = join(dataDir, 'api-keys.json');
+    await first.waitForStdout(/No API_KEYS set: created app \\"default\\"; its secret key is in /);
+    expect(first.stdout).toContain(keyFile);
+    const stored = JSON.parse(readFileSync(keyFile, 'utf8'));
+    expect(stored).toEqual([{ appId: 'default', secret: expect.stringMatching(/^secret_live_[A-Za-z0-9_-]{20,}$/) }]);
+    const secret: string = stored[0].secret;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(first.stdout).not.toContain(secret);
     expect(first.stderr).not.toContain(secret);
-    const stored = JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8'));
-    expect(stored).toEqual([{ appId: 'default', secret }]);
 
     const created = await http(first.url, { method: 'POST', customerUserId: 'key-user', key: secret, body: {} });
     expect(created.status).toBe(200);
@@ -414,6 +415,7 @@ describe('first start without API_KEYS', () => {
     expect(got.body.data.profile_id).toBe(created.body.data.profile_id);
     await new Promise((r) => setTimeout(r, 100)); // let any late banner reach us
     expect(second.stdout).not.toMatch(/secret_live_|No API_KEYS set/);
+    expect(second.stdout).not.toContain(secret);
     expect(JSON.parse(readFileSync(join(dataDir, 'api-keys.json'), 'utf8'))).toEqual(stored);
   });
 });
@@ -430,6 +432,10 @@ describe('configuration errors', () => {
     ['bad SQLITE_SYNCHRONOUS', { SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS/],
     ['bad PORT', { PORT: 'eighty' }, /PORT/],
     ['malformed API_KEYS', { API_KEYS: 'nosecret' }, /API_KEYS/],
+    ['bad LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent/],
+    ['bad RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE must be an integer >= 0/],
+    ['bad LOG_REQUESTS', { LOG_REQUESTS: 'maybe' }, /LOG_REQUESTS must be 1 or 0/],
+    ['HEADERS_TIMEOUT_MS over REQUEST_TIMEOUT_MS', { HEADERS_TIMEOUT_MS: '40000' }, /HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS/],
   ];
   const runs = new Map<string, { proc: LedgerProcess; dir: string }>();
 
@@ -452,10 +458,10 @@ describe('configuration errors', () => {
   });
   afterAll(cleanup);
 
-  it.each(cases)('%s: exits non-zero with a clear message and no stack trace', (name, _env, mention) => {
+  it.each(cases)('%s: exits 2 with a clear message and no stack trace', (name, _env, mention) => {
     const { proc, dir } = runs.get(name)!;
     expect(proc.exit!.signal).toBeNull();
-    expect(proc.exit!.code).not.toBe(0);
+    expect(proc.exit!.code).toBe(2);
     expect(proc.stderr).toMatch(/^Configuration error: /);
     expect(proc.stderr).toMatch(mention);
     expect(proc.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace

@@ -38,7 +38,7 @@ describe('configuration: PostgreSQL event store', () => {
   });
 
   it.each(['0', '-1', 'ten', '2.5'])('rejects PG_POOL_SIZE=%s', (size) => {
-    expect(() => load({ PG_POOL_SIZE: size })).toThrow(/PG_POOL_SIZE must be a positive integer/);
+    expect(() => load({ PG_POOL_SIZE: size })).toThrow(/PG_POOL_SIZE must be an integer from 1 to 1000/);
   });
 
   it('names every scheme it accepts when the scheme is unknown', () => {

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { isPostgresUrl, postgresUrlProblem } from '../postgres/postgres-pool';
 import { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { parseRetrySchedule } from '../webhooks/retry-schedule';
+import { LogLevel, VARIABLES } from './variables';
 
 export interface AppKey {
   appId: string;
   secret: string;
+}
+
+export interface GeneratedKey {
+  appId: string;
+  file: string;
 }
 
 export interface LedgerConfig {
@@ -20,10 +25,23 @@ export interface LedgerConfig {
   /** Connections per PostgreSQL pool (PG_POOL_SIZE). */
   pgPoolSize: number;
   apiKeys: AppKey[];
-  /** Set when the keys were generated on this start: printed once. */
-  generatedKey: AppKey | null;
+  /** Set when the key was generated on this start: where it was written (the secret is never logged). */
+  generatedKey: GeneratedKey | null;
   bodyLimitBytes: number;
+  logLevel: LogLevel;
   logRequests: boolean;
+  metricsEnabled: boolean;
+  metricsToken: string | null;
+  /** 0: off. */
+  rateLimitPerMinute: number;
+  readyMaxLagEvents: number;
+  readyMaxLagSeconds: number;
+  shutdownDrainDelayMs: number;
+  shutdownTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
   /** Seconds before each delivery attempt (the first is normally 0). */
   webhookRetrySchedule: number[];
   webhookPollMs: number;
@@ -34,7 +52,15 @@ export interface LedgerConfig {
   projectionPollMs: number;
 }
 
-export class ConfigError extends Error {}
+/** One line per mistake in `problems`; `message` joins them. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string | string[]) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.join('\n'));
+    this.problems = list;
+  }
+}
 
 export const CONFIG = Symbol('LEDGER_CONFIG');
 
@@ -43,9 +69,12 @@ export function parseApiKeys(raw: string): AppKey[] {
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean)
-    .map((part) => {
+    .map((part, i) => {
       const at = part.indexOf(':');
-      if (at <= 0 || at === part.length - 1) throw new ConfigError(`API_KEYS entry "${part.split(':')[0]}:…" must be appId:secret`);
+      // Without a colon the entry may be a bare secret: it is not echoed.
+      if (at <= 0 || at === part.length - 1) {
+        throw new ConfigError(`API_KEYS entry ${i + 1}${at > 0 ? ` ("${part.slice(0, at)}:…")` : ''} must be appId:secret`);
+      }
       return { appId: part.slice(0, at), secret: part.slice(at + 1) };
     });
   if (keys.length === 0) throw new ConfigError('API_KEYS is set but holds no appId:secret pair');
@@ -55,73 +84,99 @@ export function parseApiKeys(raw: string): AppKey[] {
 }
 
 /** First start without API_KEYS: one app with a random key, kept in the data directory. */
-function storedOrGeneratedKey(dataDir: string): { keys: AppKey[]; generated: AppKey | null } {
+function storedOrGeneratedKey(dataDir: string): { keys: AppKey[]; generated: GeneratedKey | null } {
   const file = join(dataDir, 'api-keys.json');
   if (existsSync(file)) return { keys: JSON.parse(readFileSync(file, 'utf8')) as AppKey[], generated: null };
   const key = { appId: 'default', secret: `secret_live_${randomBytes(24).toString('base64url')}` };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify([key], null, 2), { mode: 0o600 });
-  return { keys: [key], generated: key };
+  return { keys: [key], generated: { appId: key.appId, file } };
 }
 
-function positiveInt(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
-  return n;
-}
-
-function flag(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigError(`${name} must be true or false`);
-}
-
-function retrySchedule(raw: string | undefined): number[] {
-  try {
-    return parseRetrySchedule(raw);
-  } catch (e) {
-    throw new ConfigError(e instanceof Error ? e.message : String(e));
+/**
+ * Reads every variable of the table; each mistake is reported (all of them, one line each),
+ * not just the first.
+ */
+function parseAll(env: NodeJS.ProcessEnv): { values: Map<string, unknown>; problems: string[] } {
+  const values = new Map<string, unknown>();
+  const problems: string[] = [];
+  const given = new Map(Object.entries(env));
+  for (const v of VARIABLES) {
+    const raw = given.get(v.name);
+    if (raw === undefined || raw === '') continue;
+    try {
+      values.set(v.name, v.parse(raw));
+    } catch (e) {
+      // A value that may hold a secret (a password in a URL, a key) is never repeated back.
+      const got = v.secret ? '' : ` (got "${raw.slice(0, 80)}")`;
+      problems.push(`${v.name} ${e instanceof Error ? e.message : String(e)}${got}`);
+    }
   }
+  return { values, problems };
 }
 
 /** `generateKey: false` (command-line tools): never create a key file, fall back to an app named "default". */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { generateKey: boolean } = { generateKey: true }): LedgerConfig {
-  const eventStoreUrl = env.EVENT_STORE_URL ?? 'sqlite:./data/ledger.sqlite';
-  const isSqlite = eventStoreUrl.startsWith('sqlite:');
-  if (isPostgresUrl(eventStoreUrl)) {
-    const problem = postgresUrlProblem(eventStoreUrl);
-    if (problem) throw new ConfigError(`EVENT_STORE_URL ${problem}`);
-  } else if (!isSqlite && !eventStoreUrl.startsWith('esdb://') && !eventStoreUrl.startsWith('esdb+discover://')) {
-    throw new ConfigError('EVENT_STORE_URL must start with sqlite:, postgres:// (or postgresql://) or esdb://');
+  const { values, problems } = parseAll(env);
+  const get = <T>(name: string, fallback: T): T => (values.has(name) ? (values.get(name) as T) : fallback);
+  let apiKeys: AppKey[] | null = null;
+  if (env.API_KEYS) {
+    try {
+      apiKeys = parseApiKeys(env.API_KEYS);
+    } catch (e) {
+      problems.push(e instanceof Error ? e.message : String(e));
+    }
   }
-  const sqlitePath = isSqlite ? resolve(eventStoreUrl.slice('sqlite:'.length)) : null;
-  const dataDir = resolve(env.DATA_DIR ?? (sqlitePath ? dirname(sqlitePath) : './data'));
-  const synchronous = (env.SQLITE_SYNCHRONOUS ?? 'FULL').toUpperCase();
-  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be an integer from 0 to 65535');
-  const { keys, generated } = env.API_KEYS
-    ? { keys: parseApiKeys(env.API_KEYS), generated: null }
+  let webhookRetrySchedule: number[] = [];
+  try {
+    webhookRetrySchedule = parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE);
+  } catch (e) {
+    problems.push(e instanceof Error ? e.message : String(e));
+  }
+  const headersTimeout = values.get('HEADERS_TIMEOUT_MS') as number | undefined;
+  const requestTimeout = values.get('REQUEST_TIMEOUT_MS') as number | undefined;
+  if ((headersTimeout ?? 10_000) > (requestTimeout ?? 30_000)) {
+    problems.push('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS (the head is part of the request)');
+  }
+  // Nothing is created (key file, data directory) when anything is wrong.
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const eventStoreUrl = get('EVENT_STORE_URL', 'sqlite:./data/ledger.sqlite');
+  const sqlitePath = eventStoreUrl.startsWith('sqlite:') ? resolve(eventStoreUrl.slice('sqlite:'.length)) : null;
+  const dataDir = resolve(get('DATA_DIR', sqlitePath ? dirname(sqlitePath) : './data'));
+  const { keys, generated } = apiKeys
+    ? { keys: apiKeys, generated: null }
     : options.generateKey || existsSync(join(dataDir, 'api-keys.json'))
       ? storedOrGeneratedKey(dataDir)
       : { keys: [], generated: null };
   return {
-    port,
-    host: env.HOST ?? '0.0.0.0',
+    port: get('PORT', 3000),
+    host: get('HOST', '0.0.0.0'),
     eventStoreUrl,
     // Read models in their own file: their commits and WAL checkpoints do not queue behind the log's.
-    projectionsPath: resolve(env.PROJECTIONS_PATH ?? join(dataDir, 'projections.sqlite')),
-    sqliteSynchronous: synchronous,
-    pgPoolSize: positiveInt('PG_POOL_SIZE', env.PG_POOL_SIZE, 10),
+    projectionsPath: resolve(get('PROJECTIONS_PATH', join(dataDir, 'projections.sqlite'))),
+    sqliteSynchronous: get<SqliteSynchronous>('SQLITE_SYNCHRONOUS', 'FULL'),
+    pgPoolSize: get('PG_POOL_SIZE', 10),
     apiKeys: keys,
     generatedKey: generated,
-    bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 1024 * 1024),
-    logRequests: env.LOG_REQUESTS === '1',
-    webhookRetrySchedule: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
-    webhookPollMs: positiveInt('WEBHOOK_POLL_MS', env.WEBHOOK_POLL_MS, 100),
-    webhookAllowPrivateUrls: flag('WEBHOOK_ALLOW_PRIVATE_URLS', env.WEBHOOK_ALLOW_PRIVATE_URLS),
-    expiryPollMs: positiveInt('EXPIRY_POLL_MS', env.EXPIRY_POLL_MS, 1000),
-    projectionPollMs: positiveInt('PROJECTION_POLL_MS', env.PROJECTION_POLL_MS, 100),
+    bodyLimitBytes: get('BODY_LIMIT_BYTES', 1024 * 1024),
+    logLevel: get<LogLevel>('LOG_LEVEL', 'info'),
+    logRequests: get('LOG_REQUESTS', true),
+    metricsEnabled: get('METRICS_ENABLED', true),
+    metricsToken: get<string | null>('METRICS_TOKEN', null),
+    rateLimitPerMinute: get('RATE_LIMIT_PER_MINUTE', 0),
+    readyMaxLagEvents: get('READY_MAX_LAG_EVENTS', 10_000),
+    readyMaxLagSeconds: get('READY_MAX_LAG_SECONDS', 30),
+    shutdownDrainDelayMs: get('SHUTDOWN_DRAIN_DELAY_MS', 0),
+    shutdownTimeoutMs: get('SHUTDOWN_TIMEOUT_MS', 25_000),
+    headersTimeoutMs: get('HEADERS_TIMEOUT_MS', 10_000),
+    requestTimeoutMs: get('REQUEST_TIMEOUT_MS', 30_000),
+    keepAliveTimeoutMs: get('KEEP_ALIVE_TIMEOUT_MS', 75_000),
+    maxConnections: get('MAX_CONNECTIONS', 10_000),
+    webhookRetrySchedule,
+    webhookPollMs: get('WEBHOOK_POLL_MS', 100),
+    webhookAllowPrivateUrls: get('WEBHOOK_ALLOW_PRIVATE_URLS', false),
+    expiryPollMs: get('EXPIRY_POLL_MS', 1000),
+    projectionPollMs: get('PROJECTION_POLL_MS', 100),
   };
 }

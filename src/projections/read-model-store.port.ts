@@ -144,5 +144,7 @@ export interface ReadModelReader {
   deliveries(appId: string, endpointId: string, limit: number): Promise<DeliveryView[]>;
   profileDeliveries(appId: string, profileId: string, limit: number, beforeSeq: number | null): Promise<{ data: DeliveryView[]; nextBeforeSeq: number | null }>;
   stoppedStreams(): Promise<StreamFailure[]>;
+  /** Deliveries waiting to be sent (or retried), and those that used up their attempts, across apps. */
+  outboxCounts(): Promise<{ pending: number; failed: number }>;
   close(): Promise<void>;
 }

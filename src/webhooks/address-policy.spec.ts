@@ -140,7 +140,7 @@ describe('WEBHOOK_ALLOW_PRIVATE_URLS', () => {
   });
 
   it('refuses any other value instead of guessing', () => {
-    expect(() => load('yes')).toThrow(ConfigError);
-    expect(() => load('TRUE ')).toThrow('WEBHOOK_ALLOW_PRIVATE_URLS must be true or false');
+    expect(() => load('maybe')).toThrow(ConfigError);
+    expect(() => load('allow')).toThrow('WEBHOOK_ALLOW_PRIVATE_URLS must be 1 or 0 (true/false)');
   });
 });

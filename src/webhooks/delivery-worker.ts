@@ -2,6 +2,7 @@ import { Clock } from '../domain/shared/clock';
 import { WebhookEndpoint } from '../domain/webhooks/webhook-endpoint';
 import { ProjectionEngine } from '../projections/engine/projection-engine';
 import { AttemptRecord, ReadModelReader, ReadyDelivery } from '../projections/read-model-store.port';
+import { EngineMetrics, NO_METRICS } from '../observability/engine-metrics';
 import { DeliveryOutcome, settleAttempt, statusAfter } from './delivery-outcome';
 import { sendWebhook, SendOutcome } from './webhook-sender';
 
@@ -13,6 +14,8 @@ export interface AttemptReport {
   deliveryId: string;
   status: number | null;
   error: string | null;
+  /** How long the subscriber took to answer (or to fail). */
+  seconds: number;
 }
 
 export interface DeliveryWorkerOptions {
@@ -35,6 +38,8 @@ interface Settled {
   delivery: ReadyDelivery;
   answer: SendOutcome;
   at: number;
+  /** How long the subscriber took to answer (or to fail). */
+  seconds: number;
 }
 
 /**
@@ -51,6 +56,10 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, number>();
   private readonly busyPairs = new Set<string>();
   private readonly sending = new Set<Promise<void>>();
+  /** Claimed by this process and not yet settled. */
+  private readonly leased = new Set<number>();
+  /** Set once stop() gave the unsettled leases up: their outcomes belong to whichever process sends them next. */
+  private released = false;
   private settled: Settled[] = [];
   private timer: NodeJS.Timeout | null = null;
   private claiming = false;
@@ -65,6 +74,7 @@ export class DeliveryWorker {
     private readonly options: DeliveryWorkerOptions,
     private readonly onGone: (appId: string, endpointId: string) => void,
     private readonly onError: (e: unknown) => void,
+    private readonly metrics: EngineMetrics = NO_METRICS,
   ) {}
 
   start(): void {
@@ -78,13 +88,25 @@ export class DeliveryWorker {
     void this.poll();
   }
 
-  /** Sends what is in flight to its end and records it; claims nothing more. */
-  async stop(): Promise<void> {
+  /**
+   * Claims nothing more, gives the requests in flight up to `graceMs` to be answered and records
+   * their outcomes, then gives up the leases of those still unanswered: another process sends them
+   * at once instead of waiting for the lease to lapse (the subscriber may then see one twice;
+   * delivery is at-least-once, deduplicated on webhook-id).
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    while (this.sending.size > 0 || this.recording || this.settled.length > 0) {
-      await Promise.allSettled([...this.sending]);
-      await this.record();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = Number.isFinite(graceMs) ? new Promise<void>((r) => (timer = setTimeout(r, graceMs))) : new Promise<void>(() => undefined);
+    await Promise.race([Promise.allSettled([...this.sending]), grace]);
+    clearTimeout(timer);
+    while (this.recording || this.settled.length > 0) await this.record();
+    this.released = true;
+    if (this.leased.size > 0) {
+      const seqs = [...this.leased];
+      this.leased.clear();
+      await this.engine.call({ kind: 'release', seqs }).catch(this.onError);
     }
   }
 
@@ -160,9 +182,13 @@ export class DeliveryWorker {
     const pair = `${d.endpoint_id}\u0000${d.profile_id}`;
     this.inFlight.set(d.endpoint_id, (this.inFlight.get(d.endpoint_id) ?? 0) + 1);
     this.busyPairs.add(pair);
+    this.leased.add(d.seq);
+    const started = performance.now();
     const job = sendWebhook(endpoint, d.id, d.payload, this.clock.now(), { allowPrivateAddresses: this.options.allowPrivateAddresses })
       .then((answer) => {
-        this.settled.push({ delivery: d, answer, at: this.clock.now().getTime() });
+        if (this.released) return;
+        this.leased.delete(d.seq);
+        this.settled.push({ delivery: d, answer, at: this.clock.now().getTime(), seconds: (performance.now() - started) / 1000 });
         void this.record();
       })
       .catch(this.onError)
@@ -183,9 +209,9 @@ export class DeliveryWorker {
         const batch = this.settled;
         this.settled = [];
         const reports: AttemptReport[] = [];
-        const records: AttemptRecord[] = batch.map(({ delivery: d, answer, at }) => {
+        const records: AttemptRecord[] = batch.map(({ delivery: d, answer, at, seconds }) => {
           const s = settleAttempt(answer, d.attempts, this.options.retrySchedule);
-          reports.push({ outcome: s.outcome, appId: d.app_id, endpointId: d.endpoint_id, deliveryId: d.id, status: s.status, error: s.error });
+          reports.push({ outcome: s.outcome, appId: d.app_id, endpointId: d.endpoint_id, deliveryId: d.id, status: s.status, error: s.error, seconds });
           return {
             seq: d.seq,
             status: statusAfter(s.outcome),
@@ -203,6 +229,7 @@ export class DeliveryWorker {
           continue;
         }
         for (const r of reports) {
+          this.metrics.deliveryAttempted(r.outcome, r.seconds);
           if (r.outcome === 'gone') this.onGone(r.appId, r.endpointId);
           this.options.onAttempt?.(r);
         }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
+import { createLedgerApp } from '../../src/app.factory';
+import type { LedgerRuntime } from '../../src/ledger-runtime';
 import { loadConfig } from '../../src/config/config';
 import { Clock } from '../../src/domain/shared/clock';
 
@@ -23,6 +24,8 @@ export interface RunningLedger {
   url: string;
   dir: string;
   app: NestFastifyApplication;
+  /** The event store and the projection engine under the app. */
+  runtime: LedgerRuntime;
   clock: TestClock;
   /** Stops the server, keeping its files (for restart tests). */
   stop(): Promise<void>;
@@ -41,11 +44,14 @@ export async function startLedger(options: { dir?: string; env?: Record<string, 
     HOST: '127.0.0.1',
     // Test receivers listen on loopback; the SSRF guard's own tests turn this off.
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    // Request lines would flood the test output; warnings and errors still show.
+    LOG_LEVEL: 'warn',
     ...options.env,
   });
   let app: NestFastifyApplication;
+  let runtime: LedgerRuntime;
   try {
-    app = await createApp(config, clock);
+    ({ app, runtime } = await createLedgerApp(config, clock));
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {
     // A server that failed to start leaves no files behind either (unless the caller owns the directory).
@@ -64,6 +70,7 @@ export async function startLedger(options: { dir?: string; env?: Record<string, 
     url: `http://127.0.0.1:${port}`,
     dir,
     app,
+    runtime,
     clock,
     stop,
     close: async () => {

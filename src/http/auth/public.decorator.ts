@@ -3,7 +3,7 @@ import { SetMetadata } from '@nestjs/common';
 export const IS_PUBLIC = 'ledger:public';
 
 /**
- * Routes that serve no app's data (the console's static page) and so need no API key. The data
- * the page then asks for goes through the guard like any other request.
+ * A route that serves no app's data and so needs no API key: health, metrics, the API document,
+ * the console's static page (the data that page asks for goes through the guard like any other request).
  */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+export const Public = (): ClassDecorator & MethodDecorator => SetMetadata(IS_PUBLIC, true);

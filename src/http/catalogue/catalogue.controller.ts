@@ -6,6 +6,9 @@ import { DomainError, validationError } from '../../domain/shared/domain-error';
 import { unwrap } from '../errors/domain-error.exception';
 import { AppId } from '../profile/profile-ref.decorator';
 import { MapProductDto } from './catalogue.dto';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyedErrors } from '../openapi/api-errors.decorator';
+import { AccessLevelDeclarationResponseDto, AccessLevelListDto, ProductListDto, ProductMappingResponseDto } from './catalogue-response.dto';
 
 const ID = /^[A-Za-z0-9_.:\-]{1,100}$/;
 
@@ -19,6 +22,9 @@ function checkId(source: string, value: string): void {
 }
 
 /** The app's catalogue: access levels and which product unlocks which. Both PUTs are idempotent. */
+@ApiTags('admin: catalogue')
+@ApiSecurity('Api-Key')
+@ApiKeyedErrors()
 @Controller('admin/v1')
 export class CatalogueController {
   constructor(
@@ -27,11 +33,16 @@ export class CatalogueController {
   ) {}
 
   @Get('access-levels')
+  @ApiOperation({ summary: "The app's access levels (premium always exists)" })
+  @ApiOkResponse({ type: AccessLevelListDto })
   async accessLevels(@AppId() appId: string) {
     return { data: accessLevelsOut(await this.queries.execute<GetCatalogueQuery, CatalogueState>(new GetCatalogueQuery(appId))) };
   }
 
   @Put('access-levels/:access_level_id')
+  @ApiOperation({ summary: 'Declare an access level (idempotent)' })
+  @ApiOkResponse({ type: AccessLevelDeclarationResponseDto })
+  @ApiErrors(400)
   async declare(@AppId() appId: string, @Param('access_level_id') id: string) {
     checkId('access_level_id', id);
     const state = unwrap(
@@ -41,11 +52,16 @@ export class CatalogueController {
   }
 
   @Get('products')
+  @ApiOperation({ summary: 'Which product unlocks which access level' })
+  @ApiOkResponse({ type: ProductListDto })
   async products(@AppId() appId: string) {
     return { data: productsOut(await this.queries.execute<GetCatalogueQuery, CatalogueState>(new GetCatalogueQuery(appId))) };
   }
 
   @Put('products/:store_product_id')
+  @ApiOperation({ summary: 'Map a product to an access level (idempotent)' })
+  @ApiOkResponse({ type: ProductMappingResponseDto })
+  @ApiErrors(400, 413, 415)
   async map(@AppId() appId: string, @Param('store_product_id') id: string, @Body() body: MapProductDto) {
     checkId('store_product_id', id);
     const state = unwrap(

@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '../../domain/shared/domain-error';
 import { Public } from '../auth/public.decorator';
@@ -21,6 +22,7 @@ const SECURITY_HEADERS = {
 
 /** The support console: a static page; the API key it asks for only ever travels in request headers. */
 @Public()
+@ApiExcludeController()
 @Controller('console')
 export class ConsoleController {
   private readonly assets = loadConsoleAssets();

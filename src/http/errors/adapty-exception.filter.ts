@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/shared/domain-error';
 import { DomainErrorException } from './domain-error.exception';
 import { envelopeOf, ErrorEnvelope } from './error-envelope';
@@ -13,7 +13,7 @@ const CODE_BY_STATUS = new Map<number, { code: string; message: string }>([
 ]);
 
 /** Turns anything thrown into Adapty's envelope; a framework 4xx stays a 4xx, never a 500. */
-export function toEnvelope(exception: unknown, logger: Logger): ErrorEnvelope {
+export function toEnvelope(exception: unknown, logger: { error(message: string): void }): ErrorEnvelope {
   if (exception instanceof DomainErrorException) {
     const [first, ...rest] = exception.errors;
     return envelopeOf(first, rest);
@@ -41,8 +41,11 @@ export class AdaptyExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const envelope = toEnvelope(exception, this.logger);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    // The request's own logger: the line carries its request id.
+    const log = http.getRequest<FastifyRequest>()?.log;
+    const envelope = toEnvelope(exception, log ? { error: (message) => log.error({ context: 'Errors' }, message) } : this.logger);
     void reply.status(envelope.status_code).header('content-type', 'application/json; charset=utf-8').send(envelope);
   }
 }

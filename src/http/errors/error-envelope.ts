@@ -43,6 +43,7 @@ const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Ob
   request_header_fields_too_large: 431,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   not_implemented: 501,
   internal_error: 500,
 }));

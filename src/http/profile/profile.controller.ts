@@ -15,10 +15,17 @@ import { profileV2Response } from '../presenters/profile-v2.response';
 import { profileInput } from './profile-input';
 import { Profile } from './profile-ref.decorator';
 import { ProfileRequestDto } from './profile-request.dto';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyedErrors, ApiProfileHeaders } from '../openapi/api-errors.decorator';
+import { HistoryPageDto, ProfileResponseDto } from './profile-response.dto';
 
 /** History cursors name a revision of the profile's stream. */
 const REVISION = 'r';
 
+@ApiTags('v2 profile')
+@ApiSecurity('Api-Key')
+@ApiProfileHeaders()
+@ApiKeyedErrors()
 @Controller('api/v2/server-side-api/profile')
 export class ProfileController {
   constructor(
@@ -28,12 +35,19 @@ export class ProfileController {
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Create a profile (idempotent per customer user id), with attributes' })
+  @ApiOkResponse({ type: ProfileResponseDto })
+  @ApiErrors(400, 404, 413, 415)
   async create(@Profile() ref: ProfileRef, @Body() body: ProfileRequestDto) {
     const { attributes, customAttributes } = profileInput(body);
     return profileV2Response(await this.commands.execute<CreateProfileCommand, ProfileResult>(new CreateProfileCommand(ref, attributes, customAttributes)));
   }
 
   @Get()
+  @ApiOperation({ summary: 'The profile and its access levels now, or as the ledger knew it at `as_of`' })
+  @ApiQuery({ name: 'as_of', type: String, required: false, description: 'An ISO 8601 instant: the profile as recorded up to then, access judged then' })
+  @ApiOkResponse({ type: ProfileResponseDto })
+  @ApiErrors(400, 404)
   async get(@Profile() ref: ProfileRef, @Query('as_of') asOf?: string) {
     if (asOf !== undefined) {
       const instant = parseInstant(asOf);
@@ -45,6 +59,11 @@ export class ProfileController {
 
   /** Every event of the profile in commit order; `cursor` pages on (opaque), `limit` 1–1000 (default 100). */
   @Get('history')
+  @ApiOperation({ summary: "The profile's events in commit order, paged" })
+  @ApiQuery({ name: 'limit', type: String, required: false, description: '1 to 1000 (default 100)' })
+  @ApiQuery({ name: 'cursor', type: String, required: false, description: 'next_cursor of the previous page' })
+  @ApiOkResponse({ type: HistoryPageDto })
+  @ApiErrors(400, 404)
   async history(@Profile() ref: ProfileRef, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
     const page = unwrap(
       await this.queries.execute<GetProfileHistoryQuery, HistoryPage | DomainError>(
@@ -55,6 +74,9 @@ export class ProfileController {
   }
 
   @Patch()
+  @ApiOperation({ summary: 'Update attributes (fields not sent are kept; null or "" deletes a custom attribute)' })
+  @ApiOkResponse({ type: ProfileResponseDto })
+  @ApiErrors(400, 404, 413, 415)
   async update(@Profile() ref: ProfileRef, @Body() body: ProfileRequestDto) {
     const { attributes, customAttributes } = profileInput(body);
     return profileV2Response(await this.commands.execute<UpdateProfileCommand, ProfileResult>(new UpdateProfileCommand(ref, attributes, customAttributes)));
@@ -62,6 +84,9 @@ export class ProfileController {
 
   @Delete()
   @HttpCode(204)
+  @ApiOperation({ summary: "Delete the profile: its events are erased" })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors(400, 404)
   async remove(@Profile() ref: ProfileRef): Promise<void> {
     unwrap(await this.commands.execute<DeleteProfileCommand, null | DomainError>(new DeleteProfileCommand(ref)));
   }

@@ -17,6 +17,16 @@ import { renderProfileV1 } from './profile-v1.presenter';
 import { v1GrantInput, v1ProfileInput } from './v1-input';
 import { isExtended, v1ProfileIdOf } from './v1-profile-id';
 import { V1CreateProfileRequestDto, V1GrantRequestDto, V1ProfileRequestDto, V1RevokeRequestDto } from './v1.dto';
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyedErrors } from '../openapi/api-errors.decorator';
+import { V1_RESPONSE_MODELS, V1ProfileResponseDto } from './v1-response.dto';
+
+const ApiProfileIdParams = () =>
+  applyDecorators(
+    ApiParam({ name: 'id', description: 'The profile id (UUID) or your customer user id' }),
+    ApiQuery({ name: 'is_user_id_base64url_encoded', type: String, required: false, description: '1: `id` is a base64url-encoded customer user id (for ids with / ? +)' }),
+  );
 
 type QueryParams = Record<string, unknown>;
 
@@ -30,6 +40,10 @@ const v1View = (result: ProfileResult, extended = false) => {
  * Adapty's legacy v1 server API (contract §1.4, §2.12, §3.5): the profile is named in the path.
  * A second face over the same commands, queries, events and read model as v2; only the shapes differ.
  */
+@ApiTags('v1 (legacy)')
+@ApiSecurity('Api-Key')
+@ApiKeyedErrors()
+@ApiExtraModels(...V1_RESPONSE_MODELS)
 @Controller('api/v1/sdk')
 export class V1ProfileController {
   constructor(
@@ -38,6 +52,11 @@ export class V1ProfileController {
   ) {}
 
   @Get('profiles/:id')
+  @ApiOperation({ summary: 'A profile by profile id or customer user id' })
+  @ApiProfileIdParams()
+  @ApiQuery({ name: 'extended', type: String, required: false, description: '1: add created_at and the built-in attributes' })
+  @ApiOkResponse({ type: V1ProfileResponseDto })
+  @ApiErrors(400, 404)
   async get(@AppId() appId: string, @Param('id') id: string, @Query() query: QueryParams) {
     const path = v1ProfileIdOf(id, query);
     const read = (ref: ProfileRef) => this.queries.execute<GetProfileQuery, ProfileResult>(new GetProfileQuery(ref));
@@ -50,6 +69,9 @@ export class V1ProfileController {
 
   @Post('profiles')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Create a profile for a customer user id (idempotent)' })
+  @ApiOkResponse({ type: V1ProfileResponseDto })
+  @ApiErrors(400, 413, 415)
   async create(@AppId() appId: string, @Body() body: V1CreateProfileRequestDto) {
     const { attributes, customAttributes } = v1ProfileInput(body);
     const cmd = new CreateProfileCommand({ appId, customerUserId: body.customer_user_id }, attributes, customAttributes, 'api.v1.create_profile');
@@ -57,6 +79,10 @@ export class V1ProfileController {
   }
 
   @Patch('profiles/:id')
+  @ApiOperation({ summary: 'Update attributes; custom attributes are a dictionary (null deletes a key)' })
+  @ApiProfileIdParams()
+  @ApiOkResponse({ type: V1ProfileResponseDto })
+  @ApiErrors(400, 404, 413, 415)
   async update(@AppId() appId: string, @Param('id') id: string, @Query() query: QueryParams, @Body() body: V1ProfileRequestDto) {
     const { attributes, customAttributes } = v1ProfileInput(body);
     const ref = await this.resolve(appId, v1ProfileIdOf(id, query));
@@ -66,6 +92,10 @@ export class V1ProfileController {
   // Documented without a trailing slash; the router ignores trailing slashes, so both work.
   @Delete('profiles/:id/delete')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a profile: its events are erased' })
+  @ApiProfileIdParams()
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrors(400, 404)
   async remove(@AppId() appId: string, @Param('id') id: string, @Query() query: QueryParams): Promise<void> {
     const ref = await this.resolve(appId, v1ProfileIdOf(id, query));
     unwrap(await this.commands.execute<DeleteProfileCommand, null | DomainError>(new DeleteProfileCommand(ref, 'api.v1.delete_profile')));
@@ -73,6 +103,10 @@ export class V1ProfileController {
 
   @Post('profiles/:id/paid-access-levels/:access_level/grant')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Grant an access level: is_lifetime, else expires_at, else duration_days (a transaction is recorded when vendor ids and store are given)' })
+  @ApiProfileIdParams()
+  @ApiOkResponse({ type: V1ProfileResponseDto })
+  @ApiErrors(400, 404, 413, 415)
   async grant(
     @AppId() appId: string,
     @Param('id') id: string,
@@ -88,6 +122,10 @@ export class V1ProfileController {
 
   @Post('profiles/:id/paid-access-levels/:access_level/revoke')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an access level now (is_refund: the transaction is refunded)' })
+  @ApiProfileIdParams()
+  @ApiOkResponse({ type: V1ProfileResponseDto })
+  @ApiErrors(400, 404, 413, 415)
   async revoke(
     @AppId() appId: string,
     @Param('id') id: string,

@@ -3,6 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/shared/domain-error';
 import { DomainErrorException } from '../errors/domain-error.exception';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiKeyedErrors, ApiErrors } from '../openapi/api-errors.decorator';
 
 export const STRIPE_VALIDATE_PATH = '/api/v1/sdk/purchase/stripe/token/validate';
 
@@ -27,6 +29,9 @@ const isStripeValidate = (request: FastifyRequest): boolean => {
  * which Fastify would refuse with 415 before any route runs, so that media type is read here,
  * for this path only (any other path still answers 415 to it).
  */
+@ApiTags('v1 (legacy)')
+@ApiSecurity('Api-Key')
+@ApiKeyedErrors()
 @Controller('api/v1/sdk/purchase/stripe/token')
 export class V1StripeController implements OnModuleInit {
   private readonly logger = new Logger('V1StripeController');
@@ -52,6 +57,8 @@ export class V1StripeController implements OnModuleInit {
 
   @Post('validate')
   @HttpCode(501)
+  @ApiOperation({ summary: "Stripe token validation: not available (it needs Stripe's API); use v2 set-transaction with store \"stripe\"" })
+  @ApiErrors(501)
   validate(): never {
     throw new DomainErrorException([stripeNotImplemented()]);
   }

@@ -65,6 +65,7 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries (seq
 CREATE INDEX IF NOT EXISTS webhook_deliveries_order ON webhook_deliveries (endpoint_id, profile_id, status, seq);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, seq);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_profile ON webhook_deliveries (profile_id, seq);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_failed ON webhook_deliveries (seq) WHERE status = 'failed';
 CREATE TABLE IF NOT EXISTS read_model_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 

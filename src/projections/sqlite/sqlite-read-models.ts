@@ -294,6 +294,9 @@ export class SqliteReadModelReader implements ReadModelReader {
       list: db.prepare<[string, string, number], DeliveryRow>(
         `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE app_id = ? AND endpoint_id = ? ORDER BY seq DESC LIMIT ?`,
       ),
+      // Both counts read partial indexes (pending, failed), never the delivered history.
+      pending: db.prepare<[], number>(`SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'`).pluck(),
+      failed: db.prepare<[], number>(`SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'`).pluck(),
       ofProfile: db.prepare<[string, string, number, number], DeliveryRow>(
         `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE app_id = ? AND profile_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
       ),
@@ -337,6 +340,10 @@ export class SqliteReadModelReader implements ReadModelReader {
 
   async stoppedStreams(): Promise<StreamFailure[]> {
     return this.r.stopped.all().map(failureOf);
+  }
+
+  async outboxCounts(): Promise<{ pending: number; failed: number }> {
+    return { pending: this.q.pending.get()!, failed: this.q.failed.get()! };
   }
 
   async close(): Promise<void> {
