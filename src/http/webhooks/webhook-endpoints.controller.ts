@@ -10,10 +10,11 @@ import {
   RotateWebhookSecretCommand,
   UpdateWebhookEndpointCommand,
 } from '../../application/webhook-endpoints/webhook-endpoint.commands';
-import { DomainError, validationError } from '../../domain/shared/domain-error';
+import { DomainError } from '../../domain/shared/domain-error';
 import { DEFAULT_VERIFICATION, WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
 import { DeliveryView } from '../../projections/read-model-store.port';
 import { unwrap } from '../errors/domain-error.exception';
+import { pageLimit } from '../paging';
 import { AppId } from '../profile/profile-ref.decorator';
 import { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -24,13 +25,6 @@ import {
   WebhookEndpointListDto,
   WebhookEndpointResponseDto,
 } from './webhook-response.dto';
-
-function limitOf(raw: string | undefined): number {
-  if (raw === undefined) return 100;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) unwrap(validationError('limit', 'limit must be an integer from 1 to 1000.'));
-  return n;
-}
 
 /** Webhook subscriptions of the app the key belongs to. */
 @ApiTags('admin: webhooks')
@@ -109,7 +103,7 @@ export class WebhookEndpointsController {
   @ApiOkResponse({ type: WebhookDeliveryListDto })
   @ApiErrors(400, 404)
   async deliveries(@AppId() appId: string, @Param('id') id: string, @Query('limit') limit?: string) {
-    const q = new ListDeliveriesQuery(appId, id, limitOf(limit));
+    const q = new ListDeliveriesQuery(appId, id, pageLimit(limit));
     return { data: unwrap(await this.queries.execute<ListDeliveriesQuery, DeliveryView[] | DomainError>(q)) };
   }
 
