@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { storeEnv } from './support/test-store';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 
@@ -16,7 +17,7 @@ describe('ledger CLI: rebuild, verify, history', () => {
 
   beforeAll(async () => {
     ledger = await startLedger();
-    env = { ...process.env, EVENT_STORE_URL: `sqlite:${join(ledger.dir, 'ledger.sqlite')}`, API_KEYS: 'app1:x,app2:y' };
+    env = { ...process.env, ...(await storeEnv(ledger.dir)), API_KEYS: 'app1:x,app2:y' };
     await call(ledger.url, { method: 'PUT', path: '/admin/v1/products/monthly', body: { access_level_id: 'premium' } });
     // A random workload over a few profiles: creates, attributes, grants, revokes, transactions, a delete.
     let seed = 42;

@@ -1,6 +1,7 @@
 import { createProfile, expectEnvelope, GRANT, PROFILE, REVOKE, SET, subscriptionBody } from './support/fixtures';
 import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
-import { logHead, rawCall, RawReply } from './support/raw-http';
+import { rawCall, RawReply } from './support/raw-http';
+import { logHead } from './support/test-store';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 /**
@@ -73,16 +74,16 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
 
   describe.each(HOSTILE)('id $name', ({ segment, plain }) => {
     it('every admin and v1 route with a path parameter refuses it', async () => {
-      const head = logHead(ledger.dir);
+      const head = await logHead(ledger.dir);
       for (const [method, path, body] of routes(segment)) {
         refused(await rawCall(ledger.url, method, path, { body }), `${method} ${path.slice(0, 80)}`);
       }
-      expect(logHead(ledger.dir)).toBe(head);
+      expect(await logHead(ledger.dir)).toBe(head);
     });
 
     it('v2: as a profile header and as an access level or transaction id in a body', async () => {
       if (plain === null) return;
-      const head = logHead(ledger.dir);
+      const head = await logHead(ledger.dir);
       const asHeader = /^[\x20-\x7e]*$/.test(plain) && plain.length <= 255;
       if (asHeader) {
         for (const method of ['GET', 'PATCH', 'DELETE']) {
@@ -94,7 +95,7 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
       const owner = { 'adapty-customer-user-id': 'hostile-owner' };
       refused(await rawCall(ledger.url, 'POST', GRANT, { headers: owner, body: JSON.stringify({ access_level_id: plain }) }), 'grant');
       refused(await rawCall(ledger.url, 'POST', REVOKE, { headers: owner, body: JSON.stringify({ access_level_id: plain }) }), 'revoke');
-      expect(logHead(ledger.dir)).toBe(head);
+      expect(await logHead(ledger.dir)).toBe(head);
       const profile = await call(ledger.url, { path: PROFILE, customerUserId: 'hostile-owner' });
       expect(profile.body.data.access_levels).toEqual([]);
     });
@@ -119,13 +120,13 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
   });
 
   it('the reproduction of issue 8 answers 404, appends nothing, and leaves no phantom endpoints across a restart', async () => {
-    const head = logHead(ledger.dir);
+    const head = await logHead(ledger.dir);
     const del = await rawCall(ledger.url, 'DELETE', '/admin/v1/webhook-endpoints/constructor');
     refused(del, 'DELETE');
     expect(del.body).toEqual({ errors: [{ source: null, errors: ['Webhook endpoint not found'] }], error_code: 'webhook_endpoint_does_not_exist', status_code: 404 });
     refused(await rawCall(ledger.url, 'POST', '/admin/v1/webhook-endpoints/__proto__/rotate-secret'), 'rotate');
     refused(await rawCall(ledger.url, 'GET', '/admin/v1/webhook-endpoints/constructor'), 'GET');
-    expect(logHead(ledger.dir)).toBe(head);
+    expect(await logHead(ledger.dir)).toBe(head);
     await ledger.stop();
     ledger = await startLedger({ dir: ledger.dir, clock: ledger.clock });
     expect((await call(ledger.url, { path: '/admin/v1/webhook-endpoints' })).body.data).toEqual([]);
