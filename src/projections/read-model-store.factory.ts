@@ -1,3 +1,4 @@
+import { PostgresReadModelReader, PostgresReadModelWriter } from './postgres/postgres-read-models';
 import { ReadModelReader, ReadModelWriter } from './read-model-store.port';
 import { SqliteReadModelReader, SqliteReadModelWriter } from './sqlite/sqlite-read-models';
 
@@ -8,13 +9,11 @@ export const isPostgresLocation = (location: ReadModelLocation): location is { p
 
 export async function openReadModelWriter(location: ReadModelLocation): Promise<ReadModelWriter> {
   if (!isPostgresLocation(location)) return SqliteReadModelWriter.open(location.sqlitePath);
-  const { PostgresReadModelWriter } = await import('./postgres/postgres-read-models');
   return PostgresReadModelWriter.open({ url: location.postgresUrl, poolSize: location.poolSize });
 }
 
 /** Open after a writer has created the schema. */
 export async function openReadModelReader(location: ReadModelLocation): Promise<ReadModelReader> {
   if (!isPostgresLocation(location)) return SqliteReadModelReader.open(location.sqlitePath);
-  const { PostgresReadModelReader } = await import('./postgres/postgres-read-models');
   return PostgresReadModelReader.open({ url: location.postgresUrl, poolSize: location.poolSize });
 }
