@@ -76,6 +76,14 @@ export class Projector {
     await this.resync(await this.models.checkpoint());
   }
 
+  /**
+   * The read models were replaced under this projector (a rebuild's swap): its next step starts
+   * again from what they hold, and reports them moved (touched: null) so caches start afresh.
+   */
+  forget(): void {
+    this.known = null;
+  }
+
   /** Applies the next batch of the log, if any. Null: nothing new. */
   async step(): Promise<Applied | null> {
     const from = await this.models.checkpoint();

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEventStore } from '../../event-store/event-store.factory';
-import { EVENTS_CHANNEL, READ_MODELS_CHANNEL } from '../../postgres/notify-channels';
+import { EVENTS_CHANNEL, READ_MODELS_CHANNEL, REBUILT } from '../../postgres/notify-channels';
 import { PostgresListener } from '../../postgres/postgres-listener';
 import { isPostgresUrl } from '../../postgres/postgres-pool';
 import { Projector } from '../projector';
@@ -89,7 +89,10 @@ async function main(): Promise<void> {
       url,
       channels,
       applicationName: 'subscription-ledger projections',
-      onNotify: () => void drain(),
+      onNotify: (channel, payload) => {
+        if (channel === READ_MODELS_CHANNEL && payload === REBUILT) projector.forget();
+        void drain();
+      },
       onListening: () => void drain(),
       onTrouble: (message) => send({ kind: 'failing', message }),
     }),

@@ -19,9 +19,10 @@ export const PG_DERIVED_TABLES: Array<{ table: string; key: string }> = [
   { table: 'stopped', key: 'stream_id' },
 ];
 
-/** The live tables are `ledger_rm_<name>`; a rebuild's scratch copy is `ledger_rs_<name>`. */
+/** The live tables are `ledger_rm_<name>`; a rebuild's scratch copy `ledger_rs_<name>`; a verify's `ledger_rv_<name>`. */
 export const LIVE = 'ledger_rm_';
 export const SCRATCH = 'ledger_rs_';
+export const VERIFY_SCRATCH = 'ledger_rv_';
 
 /** The derived tables and the checkpoint, under `prefix`. */
 export const derivedTables = (prefix: string) => `
@@ -42,8 +43,9 @@ CREATE INDEX IF NOT EXISTS ${prefix}endpoints_app ON ${prefix}endpoints (app_id)
 CREATE TABLE IF NOT EXISTS ${prefix}stopped (
   stream_id text PRIMARY KEY, position bigint NOT NULL, event_type text NOT NULL, error text NOT NULL
 );
+-- generation: bumped by each rebuild's swap, so a batch computed before it is refused after it.
 CREATE TABLE IF NOT EXISTS ${prefix}checkpoint (
-  id smallint PRIMARY KEY CHECK (id = 1), position bigint NOT NULL
+  id smallint PRIMARY KEY CHECK (id = 1), position bigint NOT NULL, generation bigint NOT NULL DEFAULT 0
 );
 INSERT INTO ${prefix}checkpoint (id, position) VALUES (1, -1) ON CONFLICT (id) DO NOTHING;
 `;

@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint';
 import { DELIVERY_CLAIM_LOCK } from '../../postgres/advisory-locks';
 import { READ_MODELS_CHANNEL } from '../../postgres/notify-channels';
@@ -6,6 +6,7 @@ import { createPostgresPool } from '../../postgres/postgres-pool';
 import {
   AttemptRecord,
   DeliveryView,
+  ProfileRow,
   ProjectionBatch,
   ReadModelReader,
   ReadModelWriter,
@@ -13,7 +14,7 @@ import {
   StoredProfile,
   StreamFailure,
 } from '../read-model-store.port';
-import { ensurePostgresReadModelSchema, inTransaction } from './postgres-read-model-schema';
+import { ensurePostgresReadModelSchema, inTransaction, LIVE } from './postgres-read-model-schema';
 
 export interface PostgresReadModelOptions {
   /** postgres://user:password@host:5432/database (or postgresql://). */
@@ -131,28 +132,74 @@ const CLAIM = `
   )
   UPDATE ledger_rm_deliveries d SET lease_until = $3 FROM granted g WHERE d.seq = g.seq RETURNING d.seq`;
 
-const Q = {
-  checkpoint: { name: 'ledger_rm_checkpoint', text: 'SELECT position FROM ledger_rm_checkpoint WHERE id = 1' },
-  stopped: { name: 'ledger_rm_stopped', text: 'SELECT stream_id, position, event_type, error FROM ledger_rm_stopped ORDER BY position, stream_id' },
+/** Statements on the derived tables under `prefix` (the live ones, or a rebuild's scratch copy). */
+const derivedQueries = (prefix: string) => ({
+  checkpoint: { name: `${prefix}checkpoint`, text: `SELECT position, generation FROM ${prefix}checkpoint WHERE id = 1` },
+  stopped: { name: `${prefix}stopped`, text: `SELECT stream_id, position, event_type, error FROM ${prefix}stopped ORDER BY position, stream_id` },
   endpointsOf: {
-    name: 'ledger_rm_endpoints_of',
-    text: `SELECT endpoint FROM ledger_rm_endpoints WHERE app_id = $1 ORDER BY (endpoint::json ->> 'created_at') COLLATE "C", id COLLATE "C"`,
+    name: `${prefix}endpoints_of`,
+    text: `SELECT endpoint FROM ${prefix}endpoints WHERE app_id = $1 ORDER BY (endpoint::json ->> 'created_at') COLLATE "C", id COLLATE "C"`,
   },
-  endpoint: { name: 'ledger_rm_endpoint', text: 'SELECT endpoint FROM ledger_rm_endpoints WHERE id = $1' },
-};
+  endpoint: { name: `${prefix}endpoint`, text: `SELECT endpoint FROM ${prefix}endpoints WHERE id = $1` },
+});
 
-async function checkpointOf(pool: Pool): Promise<bigint> {
-  const { rows } = await pool.query<{ position: Big }>(Q.checkpoint);
+const Q = derivedQueries(LIVE);
+
+async function checkpointOf(pool: Pool, q = Q): Promise<bigint> {
+  const { rows } = await pool.query<{ position: Big }>(q.checkpoint);
   return BigInt(rows[0].position);
 }
 
-async function stoppedOf(pool: Pool): Promise<StreamFailure[]> {
-  return (await pool.query<FailureRow>(Q.stopped)).rows.map(failureOf);
+async function stoppedOf(pool: Pool, q = Q): Promise<StreamFailure[]> {
+  return (await pool.query<FailureRow>(q.stopped)).rows.map(failureOf);
 }
 
 /** The last of each key wins (one statement may not upsert a row twice). */
 function lastByKey<T>(items: T[], key: (item: T) => string): T[] {
   return [...new Map(items.map((item): [string, T] => [key(item), item])).values()];
+}
+
+/* Set-based writes of derived rows under a table prefix (one statement each, however many rows). */
+
+export async function upsertProfiles(c: PoolClient, t: string, rows: ProfileRow[]): Promise<void> {
+  const profiles = lastByKey(rows, (p) => p.profile_id);
+  if (profiles.length === 0) return;
+  await c.query(
+    `INSERT INTO ${t}profiles (profile_id, app_id, customer_user_id, revision, view, next_expiry_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+     ON CONFLICT (profile_id) DO UPDATE SET app_id = excluded.app_id, customer_user_id = excluded.customer_user_id,
+       revision = excluded.revision, view = excluded.view, next_expiry_at = excluded.next_expiry_at`,
+    [
+      profiles.map((p) => p.profile_id),
+      profiles.map((p) => p.app_id),
+      profiles.map((p) => p.customer_user_id),
+      profiles.map((p) => p.revision.toString()),
+      profiles.map((p) => JSON.stringify(p.view)),
+      profiles.map((p) => p.next_expiry_at),
+    ],
+  );
+}
+
+export async function upsertEndpoints(c: PoolClient, t: string, rows: Array<{ app_id: string; endpoint: WebhookEndpoint }>): Promise<void> {
+  const endpoints = lastByKey(rows, (e) => e.endpoint.id);
+  if (endpoints.length === 0) return;
+  await c.query(
+    `INSERT INTO ${t}endpoints (id, app_id, endpoint) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+     ON CONFLICT (id) DO UPDATE SET endpoint = excluded.endpoint`,
+    [endpoints.map((e) => e.endpoint.id), endpoints.map((e) => e.app_id), endpoints.map((e) => JSON.stringify(e.endpoint))],
+  );
+}
+
+/** A stream stops at its first failure: later ones for it are ignored. */
+export async function insertStopped(c: PoolClient, t: string, failures: StreamFailure[]): Promise<void> {
+  if (failures.length === 0) return;
+  await c.query(
+    `INSERT INTO ${t}stopped (stream_id, position, event_type, error)
+     SELECT stream_id, position, event_type, error
+     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS f (stream_id, position, event_type, error, ord)
+     ORDER BY ord ON CONFLICT (stream_id) DO NOTHING`,
+    [failures.map((f) => f.stream_id), failures.map((f) => f.position.toString()), failures.map((f) => f.event_type), failures.map((f) => f.error)],
+  );
 }
 
 /**
@@ -162,11 +209,19 @@ function lastByKey<T>(items: T[], key: (item: T) => string): T[] {
  * checkpoint notifies `ledger_read_models` with the new position (sent when it commits).
  */
 export class PostgresReadModelWriter implements ReadModelWriter {
+  private readonly q: ReturnType<typeof derivedQueries>;
+  /** The rebuild generation the last checkpoint() saw (see commit). */
+  private generation: Big | null = null;
+
   private constructor(
     private readonly pool: Pool,
     private readonly ownsPool: boolean,
     private readonly now: () => number,
-  ) {}
+    /** `ledger_rm_` (live: shared outbox, notifications) or a rebuild's scratch copy (neither). */
+    private readonly prefix: string = LIVE,
+  ) {
+    this.q = derivedQueries(prefix);
+  }
 
   /** Opens a pool on `url` and creates the schema if it is missing. */
   static async open(options: PostgresReadModelOptions, now: () => number = Date.now): Promise<PostgresReadModelWriter> {
@@ -183,64 +238,59 @@ export class PostgresReadModelWriter implements ReadModelWriter {
     return new PostgresReadModelWriter(pool, ownsPool, now);
   }
 
-  checkpoint(): Promise<bigint> {
-    return checkpointOf(this.pool);
+  /**
+   * A writer of a rebuild's scratch tables (created by the caller): no outbox (their horizon lies
+   * past any position), no notifications.
+   */
+  static scratch(pool: Pool, prefix: string): PostgresReadModelWriter {
+    return new PostgresReadModelWriter(pool, false, Date.now, prefix);
+  }
+
+  private get live(): boolean {
+    return this.prefix === LIVE;
+  }
+
+  async checkpoint(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ position: Big; generation: Big }>(this.q.checkpoint);
+    this.generation = rows[0].generation;
+    return BigInt(rows[0].position);
   }
 
   async outboxHorizon(initial: bigint): Promise<bigint> {
+    const meta = `${this.prefix}meta`;
     const { rows } = await this.pool.query<{ value: string }>(
-      `WITH inserted AS (INSERT INTO ledger_rm_meta (key, value) VALUES ('outbox_from', $1) ON CONFLICT (key) DO NOTHING RETURNING value)
-       SELECT value FROM inserted UNION ALL SELECT value FROM ledger_rm_meta WHERE key = 'outbox_from'`,
+      `WITH inserted AS (INSERT INTO ${meta} (key, value) VALUES ('outbox_from', $1) ON CONFLICT (key) DO NOTHING RETURNING value)
+       SELECT value FROM inserted UNION ALL SELECT value FROM ${meta} WHERE key = 'outbox_from'`,
       [initial.toString()],
     );
     return BigInt(rows[0].value);
   }
 
   stoppedStreams(): Promise<StreamFailure[]> {
-    return stoppedOf(this.pool);
+    return stoppedOf(this.pool, this.q);
   }
 
   async endpointsOf(appId: string): Promise<WebhookEndpoint[]> {
-    const { rows } = await this.pool.query<{ endpoint: string }>({ ...Q.endpointsOf, values: [appId] });
+    const { rows } = await this.pool.query<{ endpoint: string }>({ ...this.q.endpointsOf, values: [appId] });
     return rows.map((r) => JSON.parse(r.endpoint) as WebhookEndpoint);
   }
 
   async commit(batch: ProjectionBatch): Promise<{ enqueued: ReadyDelivery[] } | null> {
+    if (!this.live && batch.deliveries.length > 0) throw new Error('a scratch copy of the read models has no outbox');
     const enqueuedAt = this.now();
+    const t = this.prefix;
     return inTransaction(this.pool, async (c) => {
       // Held until the commit: another node's batch from the same checkpoint waits here, then is refused.
-      const { rows } = await c.query<{ position: Big }>('SELECT position FROM ledger_rm_checkpoint WHERE id = 1 FOR UPDATE');
-      if (BigInt(rows[0].position) !== batch.from) return null;
-      const profiles = lastByKey(batch.profiles, (p) => p.profile_id);
-      if (profiles.length > 0) {
-        await c.query(
-          `INSERT INTO ledger_rm_profiles (profile_id, app_id, customer_user_id, revision, view, next_expiry_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
-           ON CONFLICT (profile_id) DO UPDATE SET app_id = excluded.app_id, customer_user_id = excluded.customer_user_id,
-             revision = excluded.revision, view = excluded.view, next_expiry_at = excluded.next_expiry_at`,
-          [
-            profiles.map((p) => p.profile_id),
-            profiles.map((p) => p.app_id),
-            profiles.map((p) => p.customer_user_id),
-            profiles.map((p) => p.revision.toString()),
-            profiles.map((p) => JSON.stringify(p.view)),
-            profiles.map((p) => p.next_expiry_at),
-          ],
-        );
-      }
+      // Also refused across a rebuild's swap (its generation): the batch was computed from the tables it replaced.
+      const { rows } = await c.query<{ position: Big; generation: Big }>(`SELECT position, generation FROM ${t}checkpoint WHERE id = 1 FOR UPDATE`);
+      if (BigInt(rows[0].position) !== batch.from || (this.generation !== null && rows[0].generation !== this.generation)) return null;
+      await upsertProfiles(c, t, batch.profiles);
       if (batch.removedProfiles.length > 0) {
-        await c.query('DELETE FROM ledger_rm_profiles WHERE profile_id = ANY ($1::text[])', [batch.removedProfiles]);
-        await c.query('DELETE FROM ledger_rm_stopped WHERE stream_id = ANY ($1::text[])', [batch.removedProfiles.map((id) => `profile-${id}`)]);
+        await c.query(`DELETE FROM ${t}profiles WHERE profile_id = ANY ($1::text[])`, [batch.removedProfiles]);
+        await c.query(`DELETE FROM ${t}stopped WHERE stream_id = ANY ($1::text[])`, [batch.removedProfiles.map((id) => `profile-${id}`)]);
       }
-      const endpoints = lastByKey(batch.endpoints, (e) => e.endpoint.id);
-      if (endpoints.length > 0) {
-        await c.query(
-          `INSERT INTO ledger_rm_endpoints (id, app_id, endpoint) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-           ON CONFLICT (id) DO UPDATE SET endpoint = excluded.endpoint`,
-          [endpoints.map((e) => e.endpoint.id), endpoints.map((e) => e.app_id), endpoints.map((e) => JSON.stringify(e.endpoint))],
-        );
-      }
-      if (batch.removedEndpoints.length > 0) await c.query('DELETE FROM ledger_rm_endpoints WHERE id = ANY ($1::text[])', [batch.removedEndpoints]);
+      await upsertEndpoints(c, t, batch.endpoints);
+      if (batch.removedEndpoints.length > 0) await c.query(`DELETE FROM ${t}endpoints WHERE id = ANY ($1::text[])`, [batch.removedEndpoints]);
       const enqueued: ReadyDelivery[] = [];
       if (batch.deliveries.length > 0) {
         const ds = batch.deliveries;
@@ -275,21 +325,16 @@ export class PostgresReadModelWriter implements ReadModelWriter {
         }
         enqueued.sort((a, b) => a.seq - b.seq);
       }
-      if (batch.stopped.length > 0) {
-        const fs = batch.stopped;
+      await insertStopped(c, t, batch.stopped);
+      if (this.live) {
         await c.query(
-          `INSERT INTO ledger_rm_stopped (stream_id, position, event_type, error)
-           SELECT stream_id, position, event_type, error
-           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS f (stream_id, position, event_type, error, ord)
-           ORDER BY ord ON CONFLICT (stream_id) DO NOTHING`,
-          [fs.map((f) => f.stream_id), fs.map((f) => f.position.toString()), fs.map((f) => f.event_type), fs.map((f) => f.error)],
+          `WITH moved AS (UPDATE ${t}checkpoint SET position = $1 WHERE id = 1 RETURNING position)
+           SELECT pg_notify('${READ_MODELS_CHANNEL}', position::text) FROM moved`,
+          [batch.to.toString()],
         );
+      } else {
+        await c.query(`UPDATE ${t}checkpoint SET position = $1 WHERE id = 1`, [batch.to.toString()]);
       }
-      await c.query(
-        `WITH moved AS (UPDATE ledger_rm_checkpoint SET position = $1 WHERE id = 1 RETURNING position)
-         SELECT pg_notify('${READ_MODELS_CHANNEL}', position::text) FROM moved`,
-        [batch.to.toString()],
-      );
       return { enqueued };
     });
   }
