@@ -97,7 +97,7 @@ describe('nodes sharing PostgreSQL read models', () => {
     await eventually(() => b.runtime.engine.position >= head, 3000);
   });
 
-  it('wakes the webhook sender for deliveries another node enqueued', async () => {
+  it('wakes the webhook sender for deliveries another node enqueued, and shows the streams it stopped', async () => {
     const receiver = new WebhookReceiver();
     const hook = await receiver.start();
     // Another node's projector, as far as this node can tell: a commit to the shared read models
@@ -132,10 +132,16 @@ describe('nodes sharing PostgreSQL read models', () => {
         deliveries: [
           { id, endpoint_id: endpoint.id, app_id: 'app1', profile_id: 'p-other', profile_sequence: 1, event_type: 'access_level_updated', payload: '{"event_type":"access_level_updated"}', due_at: Date.now() },
         ],
-        stopped: [],
+        stopped: [{ stream_id: 'profile-ghost', position: from + 1n, event_type: 'Bad', error: 'cannot apply' }],
       });
       expect(committed?.enqueued).toHaveLength(1);
       await receiver.waitFor((r) => r.some((x) => x.headers['webhook-id'] === id), 5000);
+      // The stream the other node stopped shows in this node's health, and stays there while others move the read models.
+      await eventually(() => b.runtime.engine.stopped.some((f) => f.stream_id === 'profile-ghost'), 3000);
+      const empty = { profiles: [], removedProfiles: [], endpoints: [], removedEndpoints: [], deliveries: [], stopped: [] };
+      expect(await other.commit({ ...empty, from: from + 1n, to: from + 2n })).toEqual({ enqueued: [] });
+      await eventually(() => b.runtime.engine.position >= from + 2n, 3000);
+      expect(b.runtime.engine.stopped.map((f) => f.stream_id)).toEqual(['profile-ghost']);
     } finally {
       await other.close();
       await receiver.stop();
