@@ -1,7 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEventStore } from '../../event-store/event-store.factory';
+import { EVENTS_CHANNEL, READ_MODELS_CHANNEL, REBUILT } from '../../postgres/notify-channels';
+import { PostgresListener } from '../../postgres/postgres-listener';
+import { isPostgresUrl } from '../../postgres/postgres-pool';
 import { Projector } from '../projector';
-import { openReadModelWriter } from '../read-model-store.factory';
+import { isPostgresLocation, openReadModelWriter } from '../read-model-store.factory';
 import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-protocol';
 
 /**
@@ -10,6 +13,18 @@ import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-proto
  * read-model transaction and no two writers in this process contend for the file.
  */
 const RETRY_AFTER_FAILURE_MS = 1000;
+
+/**
+ * What to LISTEN to, by database: new events in a PostgreSQL log, and projection commits in
+ * PostgreSQL read models (another node's: this node's caches and waiters learn of them at once).
+ */
+function channelsOf(settings: EngineSettings): Map<string, string[]> {
+  const byUrl = new Map<string, string[]>();
+  const add = (url: string, channel: string) => byUrl.set(url, [...(byUrl.get(url) ?? []), channel]);
+  if (isPostgresUrl(settings.eventStore.url)) add(settings.eventStore.url, EVENTS_CHANNEL);
+  if (isPostgresLocation(settings.readModels)) add(settings.readModels.postgresUrl, READ_MODELS_CHANNEL);
+  return byUrl;
+}
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -68,6 +83,20 @@ async function main(): Promise<void> {
   };
 
   const timer = setInterval(() => void drain(), settings.pollMs);
+  // Polling stays the guarantee; notifications make other nodes' writes arrive within milliseconds.
+  const listeners = [...channelsOf(settings)].map(([url, channels]) =>
+    PostgresListener.start({
+      url,
+      channels,
+      applicationName: 'subscription-ledger projections',
+      onNotify: (channel, payload) => {
+        if (channel === READ_MODELS_CHANNEL && payload === REBUILT) projector.forget();
+        void drain();
+      },
+      onListening: () => void drain(),
+      onTrouble: (message) => send({ kind: 'failing', message }),
+    }),
+  );
   port.on('message', (message: ToEngine) => {
     if (message.kind === 'wake') void drain();
     else if (message.kind === 'call') {
@@ -79,6 +108,7 @@ async function main(): Promise<void> {
       closing = true;
       clearInterval(timer);
       void (async () => {
+        await Promise.all(listeners.map((l) => l.close()));
         await draining;
         await models.close();
         await store.close();
