@@ -14,7 +14,7 @@ const base = {
  * Left out of the PostgreSQL leg, to keep CI within its budget: these test what the HTTP layer
  * does before a request reaches the store (validation, parser refusals, rate limits, timeouts,
  * logs, configuration, the OpenAPI document, the console in a browser), so a second store would
- * repeat the same requests for the same answers. postgres-server.e2e.ts is on PostgreSQL in both legs.
+ * repeat the same requests for the same answers.
  */
 const STORE_INDEPENDENT = [
   'config', // configuration errors, refused before any store is opened
@@ -26,14 +26,15 @@ const STORE_INDEPENDENT = [
   'openapi', // the generated OpenAPI document against the routes
   'rate-limit', // per-key request budgets
   'slow-clients', // header and body timeouts, connection limits
-  'postgres-server', // already a PostgreSQL test
 ];
+/** Files named for PostgreSQL start their own databases: they run on it in the SQLite leg already. */
+const ALREADY_ON_POSTGRES = '/test/[^/]*postgres[^/]*\\.e2e\\.ts$';
 
 const postgresLeg = {
   ...base,
   displayName: 'postgres',
   testMatch: ['<rootDir>/test/*.e2e.ts'],
-  testPathIgnorePatterns: ['/node_modules/', ...STORE_INDEPENDENT.map((name) => `/test/${name}\\.e2e\\.ts$`)],
+  testPathIgnorePatterns: ['/node_modules/', ALREADY_ON_POSTGRES, ...STORE_INDEPENDENT.map((name) => `/test/${name}\\.e2e\\.ts$`)],
   setupFiles: ['<rootDir>/test/support/on-postgres.js'],
 };
 

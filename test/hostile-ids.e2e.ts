@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createProfile, expectEnvelope, GRANT, PROFILE, REVOKE, SET, subscriptionBody } from './support/fixtures';
 import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
 import { rawCall, RawReply } from './support/raw-http';
-import { logHead } from './support/test-store';
+import { logHead, openStore } from './support/test-store';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 /**
@@ -108,6 +109,32 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
         expect(r.body.data.subscriptions.map((s: { store_transaction_id: string }) => s.store_transaction_id)).toContain(plain);
       } else expectEnvelope(r, 400);
     });
+  });
+
+  it('a customer user id with NUL is refused at the door; one already in the log keeps every read served, on either store', async () => {
+    const head = await logHead(ledger.dir);
+    const refusedCreate = await call(ledger.url, { method: 'POST', path: '/api/v1/sdk/profiles/', body: { customer_user_id: 'nul\u0000user' } });
+    expectEnvelope(refusedCreate, 400);
+    expect(JSON.stringify(refusedCreate.body)).toContain('customer_user_id');
+    expect(await logHead(ledger.dir)).toBe(head);
+    // Written before the refusal existed (or by another tool): PostgreSQL text cannot hold the id, and
+    // the shared projection must not stall on it.
+    const profileId = randomUUID();
+    const store = await openStore(ledger.dir);
+    try {
+      const created = { app_id: 'app1', profile_id: profileId, customer_user_id: 'legacy\u0000user', created_at: new Date().toISOString(), attributes: {}, custom_attributes: {} };
+      await store.append(`profile-${profileId}`, [{ eventId: randomUUID(), type: 'ProfileCreated', data: created, metadata: { app_id: 'app1', source: 'test' } }], {
+        expected: 'no_stream',
+        recordedAt: new Date(),
+      });
+    } finally {
+      await store.close();
+    }
+    const byId = await call(ledger.url, { path: PROFILE, profileId });
+    expect(byId.status).toBe(200);
+    expect(byId.body.data.customer_user_id).toBe('legacy\u0000user');
+    await createProfile(ledger.url, 'after-nul');
+    expect((await call(ledger.url, { path: PROFILE, customerUserId: 'after-nul' })).status).toBe(200);
   });
 
   it("app2's real endpoint is never reached through app1's key", async () => {

@@ -19,7 +19,7 @@ import {
   V2,
 } from './support/process-ledger';
 import { inspectStore } from './support/process-store';
-import { onPostgres } from './support/test-store';
+import { emptyReadModelsEnv, onPostgres } from './support/test-store';
 
 jest.setTimeout(30000);
 
@@ -154,7 +154,7 @@ async function verifyAfterCrash(dir: string, outcomes: Outcome[]) {
   // The restarted server, and a second one whose read model starts empty (rebuilt from the log alone).
   const [second, rebuilt] = await Promise.all([
     startLedger({ dir }),
-    startLedger({ dir, env: { PROJECTIONS_PATH: join(dir, 'rebuilt.sqlite') } }),
+    startLedger({ dir, env: await emptyReadModelsEnv(dir) }),
   ]);
   const gets = await inParallel(outcomes, 50, (o) => getProfile(second.url, o.op.cuid));
 

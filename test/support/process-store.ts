@@ -1,6 +1,6 @@
 /**
  * Looks at the store of a real server from the outside: the event store's own invariants (every
- * stream's rows match its recorded revision) and the read model's checkpoint. Read while a server
+ * stream's rows match its recorded revision) and the read models' checkpoint. Read while a server
  * runs, so it sees what any reader would. Works on the store the suite runs on (test-store.ts).
  */
 import Database from 'better-sqlite3';
@@ -63,8 +63,8 @@ async function report(ask: Ask, sql: (typeof SQL)['sqlite'], checkpoint: number 
   };
 }
 
-/** The read model's checkpoint: DATA_DIR/projections.sqlite beside the ledger in `dir`. */
-function checkpointOf(dir: string): number | null {
+/** The read models' checkpoint, in the SQLite file DATA_DIR/projections.sqlite beside the ledger in `dir`. */
+function sqliteCheckpoint(dir: string): number | null {
   const projections = new Database(join(dir, 'projections.sqlite'), { readonly: true, fileMustExist: true });
   try {
     const row = projections.prepare(`SELECT position FROM checkpoint WHERE id = 1`).get() as { position: number } | undefined;
@@ -80,7 +80,9 @@ export async function inspectStore(dir: string): Promise<StoreReport> {
     const client = new Client({ connectionString: await storeUrl(dir) });
     await client.connect();
     try {
-      return await report(async (sql) => (await client.query(sql)).rows, SQL.postgres, checkpointOf(dir));
+      // The read models share the log's database (no READ_MODEL_URL).
+      const checkpoint = (await client.query<{ position: string }>('SELECT position FROM ledger_rm_checkpoint WHERE id = 1')).rows[0];
+      return await report(async (sql) => (await client.query(sql)).rows, SQL.postgres, checkpoint ? Number(checkpoint.position) : null);
     } finally {
       await client.end();
     }
@@ -88,7 +90,7 @@ export async function inspectStore(dir: string): Promise<StoreReport> {
   const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    return await report(async (sql) => db.prepare(sql).all() as Array<Record<string, any>>, SQL.sqlite, checkpointOf(dir));
+    return await report(async (sql) => db.prepare(sql).all() as Array<Record<string, any>>, SQL.sqlite, sqliteCheckpoint(dir));
   } finally {
     db.close();
   }

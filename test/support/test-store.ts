@@ -5,6 +5,7 @@
  * test file, so a restart on the same directory finds the same log, as it finds the same file on SQLite.
  */
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { createEventStore } from '../../src/event-store/event-store.factory';
 import type { EventStore } from '../../src/event-store/event-store.port';
 import { freshDatabase } from './postgres';
@@ -35,6 +36,26 @@ export function storeUrl(dir: string): Promise<string> {
 /** EVENT_STORE_URL and DATA_DIR for a ledger (server or CLI) in `dir`. */
 export async function storeEnv(dir: string): Promise<{ EVENT_STORE_URL: string; DATA_DIR: string }> {
   return { EVENT_STORE_URL: await storeUrl(dir), DATA_DIR: dir };
+}
+
+/**
+ * Env for a second ledger on the log of `dir` whose read models start empty (rebuilt from the log
+ * alone): its own SQLite file, or on PostgreSQL its own database (READ_MODEL_URL).
+ */
+export async function emptyReadModelsEnv(dir: string): Promise<Record<string, string>> {
+  if (!onPostgres()) return { PROJECTIONS_PATH: join(dir, 'rebuilt.sqlite') };
+  return { READ_MODEL_URL: await freshDatabase('read_models') };
+}
+
+/** Runs one SQL statement on the ledger's database (PostgreSQL only: the log and the read models). */
+export async function sql<T extends object>(dir: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: await storeUrl(dir) });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 /** The event store of the ledger in `dir`, opened beside it (close it after use). */

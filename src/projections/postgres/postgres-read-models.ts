@@ -161,6 +161,12 @@ function lastByKey<T>(items: T[], key: (item: T) => string): T[] {
 
 /* Set-based writes of derived rows under a table prefix (one statement each, however many rows). */
 
+/**
+ * PostgreSQL text cannot hold NUL, so an id with one names no row; asked for it, PostgreSQL would
+ * refuse the whole query (22021) where SQLite finds nothing. Lookups by a caller's id check first.
+ */
+const unstorable = (...texts: string[]): boolean => texts.some((t) => t.includes('\u0000'));
+
 export async function upsertProfiles(c: PoolClient, t: string, rows: ProfileRow[]): Promise<void> {
   const profiles = lastByKey(rows, (p) => p.profile_id);
   if (profiles.length === 0) return;
@@ -172,7 +178,9 @@ export async function upsertProfiles(c: PoolClient, t: string, rows: ProfileRow[
     [
       profiles.map((p) => p.profile_id),
       profiles.map((p) => p.app_id),
-      profiles.map((p) => p.customer_user_id),
+      // A customer user id PostgreSQL text cannot hold stays in the view but out of the lookup column
+      // (no lookup can name it either): the row is written, and the shared projection never stalls on it.
+      profiles.map((p) => (p.customer_user_id !== null && unstorable(p.customer_user_id) ? null : p.customer_user_id)),
       profiles.map((p) => p.revision.toString()),
       profiles.map((p) => JSON.stringify(p.view)),
       profiles.map((p) => p.next_expiry_at),
@@ -385,6 +393,7 @@ export class PostgresReadModelWriter implements ReadModelWriter {
   }
 
   async redeliver(appId: string, deliveryId: string, now: number): Promise<DeliveryView | null> {
+    if (unstorable(appId, deliveryId)) return null;
     await this.pool.query(
       `UPDATE ledger_rm_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL
        WHERE app_id = $2 AND id = $3 AND status != 'pending'`,
@@ -457,10 +466,12 @@ export class PostgresReadModelReader implements ReadModelReader {
   }
 
   async profileById(appId: string, profileId: string): Promise<StoredProfile | null> {
+    if (unstorable(appId, profileId)) return null;
     return storedProfile((await this.pool.query<ProfileLookupRow>({ ...R.byId, values: [profileId, appId] })).rows[0]);
   }
 
   async profileByCustomer(appId: string, customerUserId: string): Promise<StoredProfile | null> {
+    if (unstorable(appId, customerUserId)) return null;
     return storedProfile((await this.pool.query<ProfileLookupRow>({ ...R.byCustomer, values: [appId, customerUserId] })).rows[0]);
   }
 
@@ -474,15 +485,18 @@ export class PostgresReadModelReader implements ReadModelReader {
   }
 
   async endpoint(id: string): Promise<WebhookEndpoint | null> {
+    if (unstorable(id)) return null;
     const { rows } = await this.pool.query<{ endpoint: string }>({ ...Q.endpoint, values: [id] });
     return rows.length === 0 ? null : (JSON.parse(rows[0].endpoint) as WebhookEndpoint);
   }
 
   async deliveries(appId: string, endpointId: string, limit: number): Promise<DeliveryView[]> {
+    if (unstorable(appId, endpointId)) return [];
     return (await this.pool.query<DeliveryRow>({ ...R.list, values: [appId, endpointId, limit] })).rows.map(deliveryView);
   }
 
   async profileDeliveries(appId: string, profileId: string, limit: number, beforeSeq: number | null) {
+    if (unstorable(appId, profileId)) return { data: [], nextBeforeSeq: null };
     const { rows } = await this.pool.query<DeliveryRow>({ ...R.ofProfile, values: [appId, profileId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1] });
     const page = rows.slice(0, limit);
     return { data: page.map(deliveryView), nextBeforeSeq: rows.length > limit ? Number(page[page.length - 1].seq) : null };
