@@ -23,6 +23,12 @@ export interface PostgresReadModelOptions {
   poolSize?: number;
 }
 
+/**
+ * PostgreSQL text cannot hold NUL: no row has such an id, and sending one fails the statement.
+ * Lookups by such an id answer "nothing" without asking (SQLite answers the same by finding none).
+ */
+const holdable = (...texts: string[]) => texts.every((t) => !t.includes('\u0000'));
+
 /** bigint columns arrive as strings (pg keeps their full range); these all fit a double. */
 type Big = string;
 
@@ -190,6 +196,9 @@ export async function upsertEndpoints(c: PoolClient, t: string, rows: Array<{ ap
   );
 }
 
+/** Text for a message column: a NUL (which PostgreSQL text cannot hold) shows as U+FFFD. */
+const message = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+
 /** A stream stops at its first failure: later ones for it are ignored. */
 export async function insertStopped(c: PoolClient, t: string, failures: StreamFailure[]): Promise<void> {
   if (failures.length === 0) return;
@@ -198,7 +207,7 @@ export async function insertStopped(c: PoolClient, t: string, failures: StreamFa
      SELECT stream_id, position, event_type, error
      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS f (stream_id, position, event_type, error, ord)
      ORDER BY ord ON CONFLICT (stream_id) DO NOTHING`,
-    [failures.map((f) => f.stream_id), failures.map((f) => f.position.toString()), failures.map((f) => f.event_type), failures.map((f) => f.error)],
+    [failures.map((f) => f.stream_id), failures.map((f) => f.position.toString()), failures.map((f) => message(f.event_type)), failures.map((f) => message(f.error))],
   );
 }
 
@@ -271,6 +280,7 @@ export class PostgresReadModelWriter implements ReadModelWriter {
   }
 
   async endpointsOf(appId: string): Promise<WebhookEndpoint[]> {
+    if (!holdable(appId)) return [];
     const { rows } = await this.pool.query<{ endpoint: string }>({ ...this.q.endpointsOf, values: [appId] });
     return rows.map((r) => JSON.parse(r.endpoint) as WebhookEndpoint);
   }
@@ -371,8 +381,9 @@ export class PostgresReadModelWriter implements ReadModelWriter {
         records.map((r) => r.seq),
         records.map((r) => r.status),
         records.map((r) => r.response_status),
-        records.map((r) => r.error),
-        records.map((r) => r.response_excerpt),
+        // A subscriber's answer may hold anything.
+        records.map((r) => (r.error === null ? null : message(r.error))),
+        records.map((r) => (r.response_excerpt === null ? null : message(r.response_excerpt))),
         records.map((r) => r.attempted_at),
         records.map((r) => r.next_attempt_at),
       ],
@@ -385,6 +396,7 @@ export class PostgresReadModelWriter implements ReadModelWriter {
   }
 
   async redeliver(appId: string, deliveryId: string, now: number): Promise<DeliveryView | null> {
+    if (!holdable(appId, deliveryId)) return null;
     await this.pool.query(
       `UPDATE ledger_rm_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL
        WHERE app_id = $2 AND id = $3 AND status != 'pending'`,
@@ -457,10 +469,12 @@ export class PostgresReadModelReader implements ReadModelReader {
   }
 
   async profileById(appId: string, profileId: string): Promise<StoredProfile | null> {
+    if (!holdable(appId, profileId)) return null;
     return storedProfile((await this.pool.query<ProfileLookupRow>({ ...R.byId, values: [profileId, appId] })).rows[0]);
   }
 
   async profileByCustomer(appId: string, customerUserId: string): Promise<StoredProfile | null> {
+    if (!holdable(appId, customerUserId)) return null;
     return storedProfile((await this.pool.query<ProfileLookupRow>({ ...R.byCustomer, values: [appId, customerUserId] })).rows[0]);
   }
 
@@ -474,15 +488,18 @@ export class PostgresReadModelReader implements ReadModelReader {
   }
 
   async endpoint(id: string): Promise<WebhookEndpoint | null> {
+    if (!holdable(id)) return null;
     const { rows } = await this.pool.query<{ endpoint: string }>({ ...Q.endpoint, values: [id] });
     return rows.length === 0 ? null : (JSON.parse(rows[0].endpoint) as WebhookEndpoint);
   }
 
   async deliveries(appId: string, endpointId: string, limit: number): Promise<DeliveryView[]> {
+    if (!holdable(appId, endpointId)) return [];
     return (await this.pool.query<DeliveryRow>({ ...R.list, values: [appId, endpointId, limit] })).rows.map(deliveryView);
   }
 
   async profileDeliveries(appId: string, profileId: string, limit: number, beforeSeq: number | null) {
+    if (!holdable(appId, profileId)) return { data: [], nextBeforeSeq: null };
     const { rows } = await this.pool.query<DeliveryRow>({ ...R.ofProfile, values: [appId, profileId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1] });
     const page = rows.slice(0, limit);
     return { data: page.map(deliveryView), nextBeforeSeq: rows.length > limit ? Number(page[page.length - 1].seq) : null };
