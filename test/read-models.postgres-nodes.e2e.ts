@@ -81,6 +81,15 @@ describe('nodes sharing PostgreSQL read models', () => {
     }
   });
 
+  it('goes on projecting after a customer user id that PostgreSQL text cannot hold (NUL)', async () => {
+    const odd = await call(a.url, { method: 'POST', path: '/api/v1/sdk/profiles', body: { customer_user_id: `nul\u0000${randomUUID()}` } });
+    expect(odd.status).toBeLessThan(500);
+    const user = `n-${randomUUID()}`;
+    expect((await call(a.url, { method: 'POST', path: PROFILE, customerUserId: user, body: {} })).status).toBe(200);
+    expect((await call(b.url, { path: PROFILE, customerUserId: user })).status).toBe(200);
+    expect(b.runtime.engine.position).toBeGreaterThanOrEqual(await a.runtime.store.headPosition());
+  });
+
   it('projects events that a process which does not project appended (a writer that died before projecting)', async () => {
     const writer = await PostgresEventStore.open({ url, poolSize: 1 });
     let position: bigint;

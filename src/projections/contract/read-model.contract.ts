@@ -154,6 +154,13 @@ export function readModelContract(name: string, fresh: () => Promise<ReadModelSt
       expect(await r.profileById('app1', 'p3')).toBeNull();
     });
 
+    it('stores a profile whose customer user id holds NUL (its view keeps it), and goes on', async () => {
+      await next({ profiles: [profile('p1', 0, { customer_user_id: 'a\u0000b', view: { customer_user_id: 'a\u0000b' } as unknown as ProfileReadModel })] });
+      expect(JSON.parse((await r.profileById('app1', 'p1'))!.view)).toEqual({ customer_user_id: 'a\u0000b' });
+      await next({ profiles: [profile('p2', 0)] });
+      expect(await r.checkpoint()).toBe(at);
+    });
+
     it('lists expiries that fell due, soonest first, up to the limit', async () => {
       await next({
         profiles: [

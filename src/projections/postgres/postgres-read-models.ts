@@ -178,7 +178,8 @@ export async function upsertProfiles(c: PoolClient, t: string, rows: ProfileRow[
     [
       profiles.map((p) => p.profile_id),
       profiles.map((p) => p.app_id),
-      profiles.map((p) => p.customer_user_id),
+      // One holding NUL (an API may accept it) cannot be a column value, nor ever be asked for here: the view keeps it.
+      profiles.map((p) => (p.customer_user_id !== null && holdable(p.customer_user_id) ? p.customer_user_id : null)),
       profiles.map((p) => p.revision.toString()),
       profiles.map((p) => JSON.stringify(p.view)),
       profiles.map((p) => p.next_expiry_at),
