@@ -151,8 +151,8 @@ const derivedQueries = (prefix: string) => ({
 
 const Q = derivedQueries(LIVE);
 
-async function checkpointOf(pool: Pool, q = Q): Promise<bigint> {
-  const { rows } = await pool.query<{ position: Big }>(q.checkpoint);
+async function checkpointOf(pool: Pool): Promise<bigint> {
+  const { rows } = await pool.query<{ position: Big }>(Q.checkpoint);
   return BigInt(rows[0].position);
 }
 
