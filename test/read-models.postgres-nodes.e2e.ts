@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-store';
 import { PostgresReadModelWriter } from '../src/projections/postgres/postgres-read-models';
 import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
 import { freshDatabase } from './support/postgres';
@@ -78,6 +79,26 @@ describe('nodes sharing PostgreSQL read models', () => {
       expect(seen.status).toBe(200);
       expect(seen.body.data.custom_attributes).toEqual([{ key: 'name', value: name }]);
     }
+  });
+
+  it('goes on projecting after a customer user id that PostgreSQL text cannot hold (NUL)', async () => {
+    const odd = await call(a.url, { method: 'POST', path: '/api/v1/sdk/profiles', body: { customer_user_id: `nul\u0000${randomUUID()}` } });
+    expect(odd.status).toBeLessThan(500);
+    const user = `n-${randomUUID()}`;
+    expect((await call(a.url, { method: 'POST', path: PROFILE, customerUserId: user, body: {} })).status).toBe(200);
+    expect((await call(b.url, { path: PROFILE, customerUserId: user })).status).toBe(200);
+    expect(b.runtime.engine.position).toBeGreaterThanOrEqual(await a.runtime.store.headPosition());
+  });
+
+  it('projects events that a process which does not project appended (a writer that died before projecting)', async () => {
+    const writer = await PostgresEventStore.open({ url, poolSize: 1 });
+    let position: bigint;
+    try {
+      ({ position } = await writer.append(`noise-${randomUUID()}`, [{ eventId: randomUUID(), type: 'Noise', data: {}, metadata: {} }], { expected: 'no_stream', recordedAt: new Date() }));
+    } finally {
+      await writer.close();
+    }
+    await eventually(() => a.runtime.engine.position >= position && b.runtime.engine.position >= position, 3000);
   });
 
   it('listens again after its notification connection is cut', async () => {

@@ -154,6 +154,13 @@ export function readModelContract(name: string, fresh: () => Promise<ReadModelSt
       expect(await r.profileById('app1', 'p3')).toBeNull();
     });
 
+    it('stores a profile whose customer user id holds NUL (its view keeps it), and goes on', async () => {
+      await next({ profiles: [profile('p1', 0, { customer_user_id: 'a\u0000b', view: { customer_user_id: 'a\u0000b' } as unknown as ProfileReadModel })] });
+      expect(JSON.parse((await r.profileById('app1', 'p1'))!.view)).toEqual({ customer_user_id: 'a\u0000b' });
+      await next({ profiles: [profile('p2', 0)] });
+      expect(await r.checkpoint()).toBe(at);
+    });
+
     it('lists expiries that fell due, soonest first, up to the limit', async () => {
       await next({
         profiles: [
@@ -212,6 +219,20 @@ export function readModelContract(name: string, fresh: () => Promise<ReadModelSt
       await next({ removedEndpoints: ['e2'] });
       expect(await r.endpoint('e2')).toBeNull();
       expect((await w.endpointsOf('app1')).map((e) => e.id)).toEqual(['e1']);
+    });
+
+    it('finds nothing by ids no row holds, NUL characters included', async () => {
+      await next({ profiles: [profile('p1', 0)], endpoints: [{ app_id: 'app1', endpoint: endpoint('e1', '2026-03-03T14:00:01.000Z') }] });
+      for (const id of ['\u0000', 'p1\u0000', 'nobody']) {
+        expect(await r.profileById('app1', id)).toBeNull();
+        expect(await r.profileById(id, 'p1')).toBeNull();
+        expect(await r.profileByCustomer('app1', id)).toBeNull();
+        expect(await r.endpoint(id)).toBeNull();
+        expect(await r.deliveries('app1', id, 10)).toEqual([]);
+        expect(await r.profileDeliveries(id, 'p1', 10, null)).toEqual({ data: [], nextBeforeSeq: null });
+        expect(await w.endpointsOf(id)).toEqual([]);
+        expect(await w.redeliver('app1', id, T0)).toBeNull();
+      }
     });
 
     describe('outbox', () => {
@@ -323,6 +344,15 @@ export function readModelContract(name: string, fresh: () => Promise<ReadModelSt
         // A release leaves an ended delivery as it is.
         await w.release([s1]);
         expect(await w.claim([s1], t + 6000, t + 9000)).toEqual([]);
+      });
+
+      it('records an answer that holds NUL characters', async () => {
+        const [s1] = await enqueue(delivery('d1', 'p1', 1));
+        await w.claim([s1], T0, T0 + 1000);
+        await w.recordAttempts([{ seq: s1, status: 'rejected', response_status: 400, response_excerpt: 'bad\u0000ok', error: 'HTTP 400 \u0000', attempted_at: T0 + 1, next_attempt_at: null }]);
+        const [view] = await r.deliveries('app1', 'e1', 1);
+        expect(view.status).toBe('rejected');
+        expect(view.last_response_excerpt).toMatch(/^bad[\u0000\uFFFD]ok$/);
       });
 
       it('redelivers an ended delivery (same id, attempts from zero) and leaves a pending one as it is', async () => {

@@ -13,6 +13,13 @@ import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-proto
  * read-model transaction and no two writers in this process contend for the file.
  */
 const RETRY_AFTER_FAILURE_MS = 1000;
+/**
+ * Shared read models: the node that appended projects its own write at once, and every node hears
+ * of that commit (ledger_read_models). The others look at new events only after this grace, so all
+ * nodes do not race to project (and all but one be refused) the same batch; they take over if the
+ * writer has not committed by then (it died, or is slow).
+ */
+const TAKEOVER_MS = 50;
 
 /**
  * What to LISTEN to, by database: new events in a PostgreSQL log, and projection commits in
@@ -84,6 +91,14 @@ async function main(): Promise<void> {
 
   const timer = setInterval(() => void drain(), settings.pollMs);
   // Polling stays the guarantee; notifications make other nodes' writes arrive within milliseconds.
+  const shared = isPostgresLocation(settings.readModels);
+  let takeover: NodeJS.Timeout | null = null;
+  const drainSoon = () => {
+    takeover ??= setTimeout(() => {
+      takeover = null;
+      void drain();
+    }, Math.min(TAKEOVER_MS, settings.pollMs));
+  };
   const listeners = [...channelsOf(settings)].map(([url, channels]) =>
     PostgresListener.start({
       url,
@@ -91,7 +106,8 @@ async function main(): Promise<void> {
       applicationName: 'subscription-ledger projections',
       onNotify: (channel, payload) => {
         if (channel === READ_MODELS_CHANNEL && payload === REBUILT) projector.forget();
-        void drain();
+        if (channel === EVENTS_CHANNEL && shared) drainSoon();
+        else void drain();
       },
       onListening: () => void drain(),
       onTrouble: (message) => send({ kind: 'failing', message }),
@@ -107,6 +123,7 @@ async function main(): Promise<void> {
     } else if (message.kind === 'close') {
       closing = true;
       clearInterval(timer);
+      if (takeover) clearTimeout(takeover);
       void (async () => {
         await Promise.all(listeners.map((l) => l.close()));
         await draining;

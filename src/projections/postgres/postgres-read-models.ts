@@ -23,6 +23,12 @@ export interface PostgresReadModelOptions {
   poolSize?: number;
 }
 
+/**
+ * PostgreSQL text cannot hold NUL: no row has such an id, and sending one fails the statement.
+ * Lookups by such an id answer "nothing" without asking (SQLite answers the same by finding none).
+ */
+const holdable = (...texts: string[]) => texts.every((t) => !t.includes('\u0000'));
+
 /** bigint columns arrive as strings (pg keeps their full range); these all fit a double. */
 type Big = string;
 
@@ -145,8 +151,8 @@ const derivedQueries = (prefix: string) => ({
 
 const Q = derivedQueries(LIVE);
 
-async function checkpointOf(pool: Pool, q = Q): Promise<bigint> {
-  const { rows } = await pool.query<{ position: Big }>(q.checkpoint);
+async function checkpointOf(pool: Pool): Promise<bigint> {
+  const { rows } = await pool.query<{ position: Big }>(Q.checkpoint);
   return BigInt(rows[0].position);
 }
 
@@ -161,12 +167,6 @@ function lastByKey<T>(items: T[], key: (item: T) => string): T[] {
 
 /* Set-based writes of derived rows under a table prefix (one statement each, however many rows). */
 
-/**
- * PostgreSQL text cannot hold NUL, so an id with one names no row; asked for it, PostgreSQL would
- * refuse the whole query (22021) where SQLite finds nothing. Lookups by a caller's id check first.
- */
-const unstorable = (...texts: string[]): boolean => texts.some((t) => t.includes('\u0000'));
-
 export async function upsertProfiles(c: PoolClient, t: string, rows: ProfileRow[]): Promise<void> {
   const profiles = lastByKey(rows, (p) => p.profile_id);
   if (profiles.length === 0) return;
@@ -178,9 +178,8 @@ export async function upsertProfiles(c: PoolClient, t: string, rows: ProfileRow[
     [
       profiles.map((p) => p.profile_id),
       profiles.map((p) => p.app_id),
-      // A customer user id PostgreSQL text cannot hold stays in the view but out of the lookup column
-      // (no lookup can name it either): the row is written, and the shared projection never stalls on it.
-      profiles.map((p) => (p.customer_user_id !== null && unstorable(p.customer_user_id) ? null : p.customer_user_id)),
+      // One holding NUL (an API may accept it) cannot be a column value, nor ever be asked for here: the view keeps it.
+      profiles.map((p) => (p.customer_user_id !== null && holdable(p.customer_user_id) ? p.customer_user_id : null)),
       profiles.map((p) => p.revision.toString()),
       profiles.map((p) => JSON.stringify(p.view)),
       profiles.map((p) => p.next_expiry_at),
@@ -198,6 +197,9 @@ export async function upsertEndpoints(c: PoolClient, t: string, rows: Array<{ ap
   );
 }
 
+/** Text for a message column: a NUL (which PostgreSQL text cannot hold) shows as U+FFFD. */
+const message = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+
 /** A stream stops at its first failure: later ones for it are ignored. */
 export async function insertStopped(c: PoolClient, t: string, failures: StreamFailure[]): Promise<void> {
   if (failures.length === 0) return;
@@ -206,7 +208,7 @@ export async function insertStopped(c: PoolClient, t: string, failures: StreamFa
      SELECT stream_id, position, event_type, error
      FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS f (stream_id, position, event_type, error, ord)
      ORDER BY ord ON CONFLICT (stream_id) DO NOTHING`,
-    [failures.map((f) => f.stream_id), failures.map((f) => f.position.toString()), failures.map((f) => f.event_type), failures.map((f) => f.error)],
+    [failures.map((f) => f.stream_id), failures.map((f) => f.position.toString()), failures.map((f) => message(f.event_type)), failures.map((f) => message(f.error))],
   );
 }
 
@@ -279,6 +281,7 @@ export class PostgresReadModelWriter implements ReadModelWriter {
   }
 
   async endpointsOf(appId: string): Promise<WebhookEndpoint[]> {
+    if (!holdable(appId)) return [];
     const { rows } = await this.pool.query<{ endpoint: string }>({ ...this.q.endpointsOf, values: [appId] });
     return rows.map((r) => JSON.parse(r.endpoint) as WebhookEndpoint);
   }
@@ -379,8 +382,9 @@ export class PostgresReadModelWriter implements ReadModelWriter {
         records.map((r) => r.seq),
         records.map((r) => r.status),
         records.map((r) => r.response_status),
-        records.map((r) => r.error),
-        records.map((r) => r.response_excerpt),
+        // A subscriber's answer may hold anything.
+        records.map((r) => (r.error === null ? null : message(r.error))),
+        records.map((r) => (r.response_excerpt === null ? null : message(r.response_excerpt))),
         records.map((r) => r.attempted_at),
         records.map((r) => r.next_attempt_at),
       ],
@@ -393,7 +397,7 @@ export class PostgresReadModelWriter implements ReadModelWriter {
   }
 
   async redeliver(appId: string, deliveryId: string, now: number): Promise<DeliveryView | null> {
-    if (unstorable(appId, deliveryId)) return null;
+    if (!holdable(appId, deliveryId)) return null;
     await this.pool.query(
       `UPDATE ledger_rm_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL
        WHERE app_id = $2 AND id = $3 AND status != 'pending'`,
@@ -466,12 +470,12 @@ export class PostgresReadModelReader implements ReadModelReader {
   }
 
   async profileById(appId: string, profileId: string): Promise<StoredProfile | null> {
-    if (unstorable(appId, profileId)) return null;
+    if (!holdable(appId, profileId)) return null;
     return storedProfile((await this.pool.query<ProfileLookupRow>({ ...R.byId, values: [profileId, appId] })).rows[0]);
   }
 
   async profileByCustomer(appId: string, customerUserId: string): Promise<StoredProfile | null> {
-    if (unstorable(appId, customerUserId)) return null;
+    if (!holdable(appId, customerUserId)) return null;
     return storedProfile((await this.pool.query<ProfileLookupRow>({ ...R.byCustomer, values: [appId, customerUserId] })).rows[0]);
   }
 
@@ -485,18 +489,18 @@ export class PostgresReadModelReader implements ReadModelReader {
   }
 
   async endpoint(id: string): Promise<WebhookEndpoint | null> {
-    if (unstorable(id)) return null;
+    if (!holdable(id)) return null;
     const { rows } = await this.pool.query<{ endpoint: string }>({ ...Q.endpoint, values: [id] });
     return rows.length === 0 ? null : (JSON.parse(rows[0].endpoint) as WebhookEndpoint);
   }
 
   async deliveries(appId: string, endpointId: string, limit: number): Promise<DeliveryView[]> {
-    if (unstorable(appId, endpointId)) return [];
+    if (!holdable(appId, endpointId)) return [];
     return (await this.pool.query<DeliveryRow>({ ...R.list, values: [appId, endpointId, limit] })).rows.map(deliveryView);
   }
 
   async profileDeliveries(appId: string, profileId: string, limit: number, beforeSeq: number | null) {
-    if (unstorable(appId, profileId)) return { data: [], nextBeforeSeq: null };
+    if (!holdable(appId, profileId)) return { data: [], nextBeforeSeq: null };
     const { rows } = await this.pool.query<DeliveryRow>({ ...R.ofProfile, values: [appId, profileId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1] });
     const page = rows.slice(0, limit);
     return { data: page.map(deliveryView), nextBeforeSeq: rows.length > limit ? Number(page[page.length - 1].seq) : null };
