@@ -72,18 +72,3 @@ export async function logHead(dir: string): Promise<number> {
     await store.close();
   }
 }
-
-/**
- * describe() for tests about SQLite itself (its files, its locks, its durability): skipped, with the
- * reason in the name, when the suite runs on PostgreSQL, where the same guarantees have tests of their own.
- */
-export function describeSqliteOnly(name: string, reason: string, fn: () => void): void {
-  if (onPostgres()) describe.skip(`${name} [SQLite only: ${reason}]`, fn);
-  else describe(name, fn);
-}
-
-/** it() counterpart of describeSqliteOnly. */
-export function itSqliteOnly(name: string, reason: string, fn: () => Promise<unknown> | void, timeout?: number): void {
-  if (onPostgres()) it.skip(`${name} [SQLite only: ${reason}]`, fn, timeout);
-  else it(name, fn, timeout);
-}
