@@ -1,7 +1,8 @@
 /**
- * Two legs in one run (`npm test`, files of both interleaved): every test on the default SQLite store,
- * and the end-to-end files whose behaviour depends on the store once more with LEDGER_TEST_STORE=postgres (every ledger they start
- * gets a fresh database on the run's throwaway PostgreSQL cluster: test/support/test-store.ts).
+ * Two legs in one run (`npm test`, files of both interleaved): every test on the default SQLite
+ * store, and the end-to-end files whose behaviour depends on the store once more with
+ * LEDGER_TEST_STORE=postgres (every ledger they start gets a fresh database on the run's throwaway
+ * PostgreSQL cluster: test/support/test-store.ts).
  * `LEDGER_TEST_STORE=postgres npx jest …` (or =sqlite) runs the named files once, on that store only.
  */
 const base = {
