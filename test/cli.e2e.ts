@@ -2,8 +2,26 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { onPostgres, sql, storeEnv } from './support/test-store';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+
+/** Sets one profile's total_revenue_usd to 999 behind the ledger's back, in whichever store holds the read models. */
+async function tamperRevenue(dir: string, customerUserId: string): Promise<{ profile_id: string }> {
+  if (onPostgres()) {
+    const [row] = await sql<{ profile_id: string }>(dir, 'SELECT profile_id FROM ledger_rm_profiles WHERE customer_user_id = $1', [customerUserId]);
+    await sql(dir, `UPDATE ledger_rm_profiles SET view = jsonb_set(view::jsonb, '{total_revenue_usd}', '999')::text WHERE profile_id = $1`, [row.profile_id]);
+    return row;
+  }
+  const db = new Database(join(dir, 'projections.sqlite'));
+  try {
+    const row = db.prepare<[string], { profile_id: string }>('SELECT profile_id FROM profiles WHERE customer_user_id = ?').get(customerUserId)!;
+    db.prepare("UPDATE profiles SET view = json_set(view, '$.total_revenue_usd', 999) WHERE profile_id = ?").run(row.profile_id);
+    return row;
+  } finally {
+    db.close();
+  }
+}
 
 describe('ledger CLI: rebuild, verify, history', () => {
   let ledger: RunningLedger;
@@ -16,7 +34,7 @@ describe('ledger CLI: rebuild, verify, history', () => {
 
   beforeAll(async () => {
     ledger = await startLedger();
-    env = { ...process.env, EVENT_STORE_URL: `sqlite:${join(ledger.dir, 'ledger.sqlite')}`, API_KEYS: 'app1:x,app2:y' };
+    env = { ...process.env, ...(await storeEnv(ledger.dir)), API_KEYS: 'app1:x,app2:y' };
     await call(ledger.url, { method: 'PUT', path: '/admin/v1/products/monthly', body: { access_level_id: 'premium' } });
     // A random workload over a few profiles: creates, attributes, grants, revokes, transactions, a delete.
     let seed = 42;
@@ -80,11 +98,8 @@ describe('ledger CLI: rebuild, verify, history', () => {
     expect(r.code).toBe(0);
   });
 
-  it('verify catches a tampered read model and names the difference; rebuild repairs it', () => {
-    const db = new Database(join(ledger.dir, 'projections.sqlite'));
-    const row = db.prepare<[], { profile_id: string }>("SELECT profile_id FROM profiles WHERE customer_user_id = 'cli-history'").get()!;
-    db.prepare("UPDATE profiles SET view = json_set(view, '$.total_revenue_usd', 999) WHERE profile_id = ?").run(row.profile_id);
-    db.close();
+  it('verify catches a tampered read model and names the difference; rebuild repairs it', async () => {
+    const row = await tamperRevenue(ledger.dir, 'cli-history');
     const tampered = cli('verify');
     expect(tampered.code).toBe(1);
     expect(tampered.out).toContain(`profiles[${row.profile_id}].view.total_revenue_usd`);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { createProfile, GRANT, PROFILE, SET, subscriptionBody, withoutTimestamp } from './support/fixtures';
 import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
 import { rawCall, RawReply } from './support/raw-http';
+import { storeEnv } from './support/test-store';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 
@@ -170,7 +171,7 @@ describe('fuzzing every route with two apps', () => {
     await ledger.stop();
     ledger = await startLedger({ dir: ledger.dir, clock: ledger.clock, env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'false' } });
     expect(await snapshotApp2()).toEqual(app2Snapshot);
-    const env = { ...process.env, EVENT_STORE_URL: `sqlite:${join(ledger.dir, 'ledger.sqlite')}`, API_KEYS: `app1:${KEYS.app1},app2:${KEYS.app2}` };
+    const env = { ...process.env, ...(await storeEnv(ledger.dir)), API_KEYS: `app1:${KEYS.app1},app2:${KEYS.app2}` };
     const verify = spawnSync(process.execPath, [CLI, 'verify'], { env, encoding: 'utf8', timeout: 60_000 });
     expect(verify.stdout + verify.stderr).toMatch(/match/);
     expect(verify.status).toBe(0);

@@ -35,10 +35,17 @@ describe('audit replay: history and status as of an instant', () => {
     await post('hist-1', '/purchase/profile/grant/access-level/', { access_level_id: 'premium' });
     await call(ledger.url, { method: 'PATCH', path: `${V2}/profile/`, customerUserId: 'hist-1', body: { custom_attributes: [{ key: 'k', value: 'v' }] } });
     await post('hist-1', '/purchase/profile/revoke/access-level/', { access_level_id: 'premium' });
-    const all = await fullHistory('hist-1', 1000);
-    expect(all.map((e) => e.type)).toEqual(['ProfileCreated', 'AccessGranted', 'AttributesUpdated', 'AccessRevoked']);
-    expect(all.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
+    // The revoke ends the access now, so the expiry scheduler records its end within a poll: wait
+    // for it, or it could land between the two readings compared below.
+    let all = await fullHistory('hist-1', 1000);
+    for (let i = 0; i < 100 && all.length < 5; i++) {
+      await sleep(50);
+      all = await fullHistory('hist-1', 1000);
+    }
+    expect(all.map((e) => e.type)).toEqual(['ProfileCreated', 'AccessGranted', 'AttributesUpdated', 'AccessRevoked', 'SourceExpired']);
+    expect(all.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
     expect(all[1].source).toEqual({ source: 'api.v2.grant_access_level', app_id: 'app1' });
+    expect(all[4].source).toEqual({ source: 'scheduler.expiry', app_id: 'app1' });
     expect(JSON.stringify(all)).not.toContain(KEYS.app1);
     expect(new Date(all[0].recorded_at).toISOString()).toBe(all[0].recorded_at);
     expect(await fullHistory('hist-1', 1)).toEqual(all);

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createProfile, expectEnvelope, GRANT, PROFILE, REVOKE, SET, subscriptionBody } from './support/fixtures';
 import { call, KEYS, RunningLedger, startLedger, V2 } from './support/ledger-server';
-import { logHead, rawCall, RawReply } from './support/raw-http';
+import { rawCall, RawReply } from './support/raw-http';
+import { logHead, openStore } from './support/test-store';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 /**
@@ -73,16 +75,16 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
 
   describe.each(HOSTILE)('id $name', ({ segment, plain }) => {
     it('every admin and v1 route with a path parameter refuses it', async () => {
-      const head = logHead(ledger.dir);
+      const head = await logHead(ledger.dir);
       for (const [method, path, body] of routes(segment)) {
         refused(await rawCall(ledger.url, method, path, { body }), `${method} ${path.slice(0, 80)}`);
       }
-      expect(logHead(ledger.dir)).toBe(head);
+      expect(await logHead(ledger.dir)).toBe(head);
     });
 
     it('v2: as a profile header and as an access level or transaction id in a body', async () => {
       if (plain === null) return;
-      const head = logHead(ledger.dir);
+      const head = await logHead(ledger.dir);
       const asHeader = /^[\x20-\x7e]*$/.test(plain) && plain.length <= 255;
       if (asHeader) {
         for (const method of ['GET', 'PATCH', 'DELETE']) {
@@ -94,7 +96,7 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
       const owner = { 'adapty-customer-user-id': 'hostile-owner' };
       refused(await rawCall(ledger.url, 'POST', GRANT, { headers: owner, body: JSON.stringify({ access_level_id: plain }) }), 'grant');
       refused(await rawCall(ledger.url, 'POST', REVOKE, { headers: owner, body: JSON.stringify({ access_level_id: plain }) }), 'revoke');
-      expect(logHead(ledger.dir)).toBe(head);
+      expect(await logHead(ledger.dir)).toBe(head);
       const profile = await call(ledger.url, { path: PROFILE, customerUserId: 'hostile-owner' });
       expect(profile.body.data.access_levels).toEqual([]);
     });
@@ -109,6 +111,32 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
     });
   });
 
+  it('a customer user id with NUL is refused at the door; one already in the log keeps every read served, on either store', async () => {
+    const head = await logHead(ledger.dir);
+    const refusedCreate = await call(ledger.url, { method: 'POST', path: '/api/v1/sdk/profiles/', body: { customer_user_id: 'nul\u0000user' } });
+    expectEnvelope(refusedCreate, 400);
+    expect(JSON.stringify(refusedCreate.body)).toContain('customer_user_id');
+    expect(await logHead(ledger.dir)).toBe(head);
+    // Written before the refusal existed (or by another tool): PostgreSQL text cannot hold the id, and
+    // the shared projection must not stall on it.
+    const profileId = randomUUID();
+    const store = await openStore(ledger.dir);
+    try {
+      const created = { app_id: 'app1', profile_id: profileId, customer_user_id: 'legacy\u0000user', created_at: new Date().toISOString(), attributes: {}, custom_attributes: {} };
+      await store.append(`profile-${profileId}`, [{ eventId: randomUUID(), type: 'ProfileCreated', data: created, metadata: { app_id: 'app1', source: 'test' } }], {
+        expected: 'no_stream',
+        recordedAt: new Date(),
+      });
+    } finally {
+      await store.close();
+    }
+    const byId = await call(ledger.url, { path: PROFILE, profileId });
+    expect(byId.status).toBe(200);
+    expect(byId.body.data.customer_user_id).toBe('legacy\u0000user');
+    await createProfile(ledger.url, 'after-nul');
+    expect((await call(ledger.url, { path: PROFILE, customerUserId: 'after-nul' })).status).toBe(200);
+  });
+
   it("app2's real endpoint is never reached through app1's key", async () => {
     refused(await rawCall(ledger.url, 'GET', `/admin/v1/webhook-endpoints/${endpointId}`), 'GET');
     refused(await rawCall(ledger.url, 'DELETE', `/admin/v1/webhook-endpoints/${endpointId}`), 'DELETE');
@@ -119,13 +147,13 @@ describe('hostile ids on every route: 404 or 400 in the envelope, never 2xx on w
   });
 
   it('the reproduction of issue 8 answers 404, appends nothing, and leaves no phantom endpoints across a restart', async () => {
-    const head = logHead(ledger.dir);
+    const head = await logHead(ledger.dir);
     const del = await rawCall(ledger.url, 'DELETE', '/admin/v1/webhook-endpoints/constructor');
     refused(del, 'DELETE');
     expect(del.body).toEqual({ errors: [{ source: null, errors: ['Webhook endpoint not found'] }], error_code: 'webhook_endpoint_does_not_exist', status_code: 404 });
     refused(await rawCall(ledger.url, 'POST', '/admin/v1/webhook-endpoints/__proto__/rotate-secret'), 'rotate');
     refused(await rawCall(ledger.url, 'GET', '/admin/v1/webhook-endpoints/constructor'), 'GET');
-    expect(logHead(ledger.dir)).toBe(head);
+    expect(await logHead(ledger.dir)).toBe(head);
     await ledger.stop();
     ledger = await startLedger({ dir: ledger.dir, clock: ledger.clock });
     expect((await call(ledger.url, { path: '/admin/v1/webhook-endpoints' })).body.data).toEqual([]);

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store';
 import { builtDist, cleanupAll, http, LedgerProcess, processEnv, SECRET, startLedger, tempDir, V2 } from './support/process-ledger';
+import { openStore, storeEnv } from './support/test-store';
 
 /**
  * Issue 8: an event a projection cannot apply stops its own stream, never the ledger. A build with a
@@ -15,6 +15,7 @@ describe('a poison event stops its own stream, never the ledger', () => {
   const BUG = join(__dirname, 'support', 'buggy-projection.js');
   let dir: string;
   let dist: string;
+  let store: { EVENT_STORE_URL: string; DATA_DIR: string };
   let server: LedgerProcess | null = null;
 
   const start = async (buggy: boolean) => {
@@ -22,7 +23,7 @@ describe('a poison event stops its own stream, never the ledger', () => {
     return server;
   };
   const ledgerCli = (buggy: boolean, ...args: string[]) => {
-    const env = processEnv({ EVENT_STORE_URL: `sqlite:${join(dir, 'ledger.sqlite')}`, API_KEYS: `app1:${SECRET}`, LEDGER_DIST: dist });
+    const env = processEnv({ ...store, API_KEYS: `app1:${SECRET}`, LEDGER_DIST: dist });
     const r = spawnSync(process.execPath, [...(buggy ? ['--require', BUG] : []), join(dist, 'cli', 'main.js'), ...args], { env, encoding: 'utf8', timeout: 60_000 });
     return { code: r.status, out: r.stdout + r.stderr };
   };
@@ -30,6 +31,7 @@ describe('a poison event stops its own stream, never the ledger', () => {
 
   beforeAll(async () => {
     dir = tempDir();
+    store = await storeEnv(dir);
     dist = await builtDist();
     const s = await start(true);
     for (const cuid of ['victim', 'bystander']) {
@@ -48,18 +50,18 @@ describe('a poison event stops its own stream, never the ledger', () => {
       return id;
     })()) as string;
     // Straight into the store, as a bug elsewhere or an older release could have left it.
-    const store = await SqliteEventStore.open({ path: join(dir, 'ledger.sqlite') });
+    const log = await openStore(dir);
     try {
-      const tail = await store.readStream(`profile-${victimId}`);
+      const tail = await log.readStream(`profile-${victimId}`);
       const poison = { eventId: randomUUID(), type: 'AttributesUpdated', data: { attributes: {}, custom_attributes: { poisoned: 'yes' } }, metadata: { app_id: 'app1', source: 'test' } };
-      await store.append(`profile-${victimId}`, [poison], { expected: tail[tail.length - 1].revision, recordedAt: new Date() });
+      await log.append(`profile-${victimId}`, [poison], { expected: tail[tail.length - 1].revision, recordedAt: new Date() });
       const legacy = (type: string, data: object) => ({ eventId: randomUUID(), type, data, metadata: { app_id: 'app1', source: 'test' } });
-      await store.append('webhook-endpoints-app1', [legacy('WebhookEndpointDeleted', { id: 'constructor' }), legacy('WebhookEndpointSecretRotated', { id: '__proto__', secret: 'whsec_x' })], {
+      await log.append('webhook-endpoints-app1', [legacy('WebhookEndpointDeleted', { id: 'constructor' }), legacy('WebhookEndpointSecretRotated', { id: '__proto__', secret: 'whsec_x' })], {
         expected: 'any',
         recordedAt: new Date(),
       });
     } finally {
-      await store.close();
+      await log.close();
     }
 
     const s = await start(true);

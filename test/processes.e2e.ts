@@ -19,6 +19,7 @@ import {
   V2,
 } from './support/process-ledger';
 import { inspectStore } from './support/process-store';
+import { emptyReadModelsEnv, onPostgres } from './support/test-store';
 
 jest.setTimeout(30000);
 
@@ -153,7 +154,7 @@ async function verifyAfterCrash(dir: string, outcomes: Outcome[]) {
   // The restarted server, and a second one whose read model starts empty (rebuilt from the log alone).
   const [second, rebuilt] = await Promise.all([
     startLedger({ dir }),
-    startLedger({ dir, env: { PROJECTIONS_PATH: join(dir, 'rebuilt.sqlite') } }),
+    startLedger({ dir, env: await emptyReadModelsEnv(dir) }),
   ]);
   const gets = await inParallel(outcomes, 50, (o) => getProfile(second.url, o.op.cuid));
 
@@ -178,7 +179,7 @@ async function verifyAfterCrash(dir: string, outcomes: Outcome[]) {
   expect(problems).toEqual([]);
 
   // The log itself: no torn stream, no stray row, and the read model's checkpoint within the log.
-  const report = inspectStore(join(dir, 'ledger.sqlite'));
+  const report = await inspectStore(dir);
   expect(report.tornStreams).toEqual([]);
   expect(report.orphanEvents).toBe(0);
   expect(report.checkpoint).toBe(report.head);
@@ -222,10 +223,10 @@ describe('kill -9 durability (200 concurrent writes at distinct profiles)', () =
 });
 
 // ---------------------------------------------------------------------------------------------
-// 2. Two processes on one SQLite file
+// 2. Two processes on one store
 // ---------------------------------------------------------------------------------------------
 
-describe('two processes on one SQLite file', () => {
+describe('two processes on one store (one SQLite file, or one PostgreSQL database)', () => {
   let a: LedgerProcess;
   let b: LedgerProcess;
   const both = () => [a, b];
@@ -370,7 +371,7 @@ describe('restart', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stopMs).toBeLessThan(8000);
     // The shutdown hook closed the databases: SQLite checkpoints and removes the WAL on the last close.
-    expect(existsSync(join(dir, 'ledger.sqlite-wal'))).toBe(false);
+    if (!onPostgres()) expect(existsSync(join(dir, 'ledger.sqlite-wal'))).toBe(false);
 
     const second = await startLedger({ dir });
     const after = await Promise.all(ids.map((id) => getProfile(second.url, id)));
@@ -390,7 +391,7 @@ describe('first start without API_KEYS', () => {
   it('generates a secret into the data dir (mode 600), names the file in the log but never logs the secret, and it keeps working after a restart', async () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');
-    const env = { API_KEYS: undefined, DATA_DIR: dataDir, EVENT_STORE_URL: `sqlite:${join(dir, 'ledger.sqlite')}` };
+    const env = { API_KEYS: undefined, DATA_DIR: dataDir };
 
     const first = await startLedger({ dir, env });
     const keyFile = join(dataDir, 'api-keys.json');

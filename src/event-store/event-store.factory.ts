@@ -1,6 +1,7 @@
 import { isPostgresUrl } from '../postgres/postgres-pool';
 import type { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { EventStore } from './event-store.port';
+import { PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export interface EventStoreOptions {
@@ -11,7 +12,7 @@ export interface EventStoreOptions {
   pgPoolSize?: number;
   /** Reads only (no writer): projector threads and command-line tools that only read. */
   readOnly?: boolean;
-  /** Told after every group commit of the embedded store (metrics). */
+  /** Told after every group commit of the SQLite or PostgreSQL store (metrics). */
   onGroupCommit?: (appends: number, commitMs: number) => void;
 }
 
@@ -25,10 +26,11 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     });
   }
   if (isPostgresUrl(options.url)) {
-    const { PostgresEventStore } = await import('./postgres/postgres-event-store');
-    return PostgresEventStore.open({ url: options.url, poolSize: options.pgPoolSize });
+    return PostgresEventStore.open({ url: options.url, poolSize: options.pgPoolSize, onGroupCommit: options.onGroupCommit });
   }
   // Loaded only when asked for, so the frozen EventStoreDB client stays out of SQLite deployments.
-  const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store');
+  // require, not import(): the projection thread run from sources (tsx's CommonJS hook, tests)
+  // resolves a dynamic import() through Node's ESM loader, which finds no extensionless .ts file.
+  const { EventStoreDbEventStore } = require('./eventstoredb/eventstoredb-event-store') as typeof import('./eventstoredb/eventstoredb-event-store');
   return new EventStoreDbEventStore(options.url);
 }

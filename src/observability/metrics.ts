@@ -33,13 +33,13 @@ export class Metrics implements EngineMetrics {
   });
   private readonly batchSize = new Histogram({
     name: 'ledger_group_commit_appends',
-    help: 'Appends committed together in one SQLite transaction (group commit)',
+    help: 'Appends committed together in one transaction (group commit, SQLite or PostgreSQL)',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
     registers: [this.registry],
   });
   private readonly fsync = new Histogram({
     name: 'ledger_group_commit_fsync_seconds',
-    help: 'Duration of the COMMIT of each group commit (the fsync, with SQLITE_SYNCHRONOUS=FULL)',
+    help: 'Duration of the COMMIT of each group commit (SQLite: the fsync, with SQLITE_SYNCHRONOUS=FULL; PostgreSQL: the append statement, its WAL flush included)',
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });

@@ -6,6 +6,7 @@ import { createLedgerApp } from '../../src/app.factory';
 import type { LedgerRuntime } from '../../src/ledger-runtime';
 import { loadConfig } from '../../src/config/config';
 import { Clock } from '../../src/domain/shared/clock';
+import { storeEnv } from './test-store';
 
 export const KEYS = { app1: 'secret_app1_key', app2: 'secret_app2_key' };
 
@@ -33,12 +34,15 @@ export interface RunningLedger {
   close(): Promise<void>;
 }
 
-/** The real server on a loopback port over a real SQLite file in a temporary directory. */
+/**
+ * The real server on a loopback port over a real store: a SQLite file in a temporary directory, or a
+ * fresh PostgreSQL database with LEDGER_TEST_STORE=postgres (test/support/test-store.ts).
+ */
 export async function startLedger(options: { dir?: string; env?: Record<string, string>; clock?: TestClock } = {}): Promise<RunningLedger> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
   const clock = options.clock ?? new TestClock();
   const config = loadConfig({
-    EVENT_STORE_URL: `sqlite:${join(dir, 'ledger.sqlite')}`,
+    ...(options.env?.EVENT_STORE_URL ? {} : await storeEnv(dir)),
     API_KEYS: `app1:${KEYS.app1},app2:${KEYS.app2}`,
     PORT: '0',
     HOST: '127.0.0.1',

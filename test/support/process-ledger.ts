@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { storeEnv } from './test-store';
 
 const ROOT = resolve(__dirname, '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -150,7 +151,10 @@ export class LedgerProcess {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface StartOptions {
-  /** Directory holding ledger.sqlite (EVENT_STORE_URL=sqlite:<dir>/ledger.sqlite unless env overrides it). */
+  /**
+   * The ledger's directory: EVENT_STORE_URL is sqlite:<dir>/ledger.sqlite, or the directory's own
+   * PostgreSQL database with LEDGER_TEST_STORE=postgres, unless env names one (test/support/test-store.ts).
+   */
   dir: string;
   env?: Record<string, string | undefined>;
   /** Default: API_KEYS for app1; pass `{API_KEYS: undefined}` in env to start without keys. */
@@ -182,11 +186,12 @@ export async function spawnLedger(env: Record<string, string | undefined>, port 
 
 /** Starts a server on a fresh port and resolves once it answers HTTP. */
 export async function startLedger(options: StartOptions): Promise<LedgerProcess> {
+  const store = options.env && 'EVENT_STORE_URL' in options.env ? {} : await storeEnv(options.dir);
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const proc = await spawnLedger(
       {
-        EVENT_STORE_URL: `sqlite:${join(options.dir, 'ledger.sqlite')}`,
+        ...store,
         API_KEYS,
         HOST: '127.0.0.1',
         // Test receivers listen on loopback; pass 'false' to test the SSRF guard.

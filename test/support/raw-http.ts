@@ -1,6 +1,4 @@
 import { request } from 'node:http';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { KEYS } from './ledger-server';
 
 export interface RawReply {
@@ -49,12 +47,3 @@ export function rawCall(
   });
 }
 
-/** The newest position in a ledger's SQLite log (read-only, beside the running server): did anything get appended? */
-export function logHead(dir: string): number {
-  const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT COALESCE(MAX(position), -1) AS p FROM events').get() as { p: number }).p;
-  } finally {
-    db.close();
-  }
-}

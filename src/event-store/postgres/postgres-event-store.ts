@@ -20,6 +20,8 @@ export interface PostgresEventStoreOptions {
   url: string;
   /** Connections at most (appends use one at a time; the rest serve reads). */
   poolSize?: number;
+  /** Told after every group commit (metrics): how many appends it carried and how long its statement took. */
+  onGroupCommit?: (appends: number, commitMs: number) => void;
 }
 
 /** A group commit stops growing at this many events or bytes of JSON; the rest go in the next one. */
@@ -95,21 +97,22 @@ export class PostgresEventStore implements EventStore {
   private constructor(
     private readonly pool: Pool,
     private readonly ownsPool: boolean,
+    private readonly onGroupCommit?: (appends: number, commitMs: number) => void,
   ) {}
 
   /** Opens a pool on `url` and creates the schema if it is missing. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
     const pool = createPostgresPool({ url: options.url, size: options.poolSize ?? 10, applicationName: 'subscription-ledger' });
-    return PostgresEventStore.onPool(pool, true).catch(async (error: unknown) => {
+    return PostgresEventStore.onPool(pool, true, options.onGroupCommit).catch(async (error: unknown) => {
       await pool.end();
       throw error;
     });
   }
 
   /** On a pool the caller owns (and ends after `close`). */
-  static async onPool(pool: Pool, ownsPool = false): Promise<PostgresEventStore> {
+  static async onPool(pool: Pool, ownsPool = false, onGroupCommit?: (appends: number, commitMs: number) => void): Promise<PostgresEventStore> {
     await ensureEventStoreSchema(pool);
-    return new PostgresEventStore(pool, ownsPool);
+    return new PostgresEventStore(pool, ownsPool, onGroupCommit);
   }
 
   append(streamId: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult> {
@@ -193,6 +196,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async appendBatch(batch: PendingAppend[]): Promise<OutcomeRow[]> {
+    const started = performance.now();
     const result = await this.pool.query<OutcomeRow>({
       ...QUERIES.append,
       values: [
@@ -207,6 +211,8 @@ export class PostgresEventStore implements EventStore {
       ],
     });
     if (result.rows.length !== batch.length) throw new Error(`ledger_append_v1 answered ${result.rows.length} rows for ${batch.length} appends`);
+    // The statement is its own transaction: its duration is the commit's, WAL flush included.
+    this.onGroupCommit?.(batch.length, performance.now() - started);
     return result.rows;
   }
 

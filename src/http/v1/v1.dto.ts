@@ -33,7 +33,8 @@ export class V1ProfileRequestDto {
 
 /** The v1 POST `/profiles/` body: the customer user id (never encoded in a body) and the PATCH attributes. */
 export class V1CreateProfileRequestDto extends V1ProfileRequestDto {
-  @IsString() @IsNotEmpty() @MaxLength(255) customer_user_id: string;
+  // NUL: no store can index it (PostgreSQL text cannot hold it), and no client means it.
+  @IsString() @IsNotEmpty() @MaxLength(255) @Matches(/^[^\u0000]*$/, { message: 'customer_user_id must not contain NUL characters.' }) customer_user_id: string;
 }
 
 /** The v1 grant body: at least one of is_lifetime, expires_at, duration_days (checked after validation). */
