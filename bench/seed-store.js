@@ -56,7 +56,7 @@ function timeOrderedUuid(ms) {
 /** Creates the schema through SqliteEventStore itself (exactly the ledger's), on an empty file. */
 async function createSchema(dbPath) {
   const { SqliteEventStore } = dist('event-store/sqlite/sqlite-event-store');
-  const store = new SqliteEventStore({ path: dbPath, synchronous: 'NORMAL' });
+  const store = await SqliteEventStore.open({ path: dbPath, synchronous: 'NORMAL' });
   const head = await store.headPosition();
   await store.close();
   if (head >= 0n) throw new Error(`${dbPath} already holds events`);
@@ -233,7 +233,7 @@ function transaction(i, k, purchasedMs, firstMs) {
  * exactly as on the full one (same shape, same effects, same purchase_id), at a fraction of the cost.
  */
 function slim(state) {
-  state.transactions = {};
+  state.transactions = new Map();
   state.grants = [];
   return state;
 }

@@ -35,7 +35,7 @@ const { Child, Client, freePort, waitForHttp, sleep, cpuSecondsOf, ledgerEnv, wa
 const ROOT = path.resolve(__dirname, '..');
 const PROFILE_PATH = '/api/v2/server-side-api/profile/';
 const GRANT_PATH = '/api/v2/server-side-api/purchase/profile/grant/access-level/';
-const TARGETS = { deliveriesPerSecond: 3000, lagP99Ms: 200 };
+const TARGETS = { deliveriesPerSecond: 6000, lagP99Ms: 200 };
 
 function webhookConfig(env = process.env) {
   const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
@@ -60,7 +60,7 @@ async function appendGrants(dbPath, profileIds) {
   const { initialProfileState } = require(path.join(ROOT, 'dist/domain/profile/profile.state'));
   const { initialCatalogue } = require(path.join(ROOT, 'dist/domain/catalogue/catalogue'));
   const { profileStreamId } = require(path.join(ROOT, 'dist/domain/profile/profile.events'));
-  const store = new SqliteEventStore({ path: dbPath, synchronous: 'FULL' });
+  const store = await SqliteEventStore.open({ path: dbPath, synchronous: 'FULL' });
   try {
     const state = { ...initialProfileState(), exists: true };
     const catalogue = initialCatalogue();

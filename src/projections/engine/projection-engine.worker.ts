@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEventStore } from '../../event-store/event-store.factory';
+import { nameThisThread } from '../../shared/worker-thread';
 import { Projector } from '../projector';
 import { openReadModelWriter } from '../read-model-store.factory';
 import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-protocol';
@@ -12,6 +13,7 @@ import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-proto
 const RETRY_AFTER_FAILURE_MS = 1000;
 
 async function main(): Promise<void> {
+  nameThisThread('ledger-project');
   const port = parentPort!;
   const settings = workerData as EngineSettings;
   const send = (message: FromEngine) => port.postMessage(message);
