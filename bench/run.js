@@ -199,7 +199,7 @@ async function main() {
   if (CFG.main) Object.assign(results, await httpSection(diagnostics));
   if (WEBHOOK_CFG.enabled) {
     log(`5. webhook delivery: throughput (${WEBHOOK_CFG.deliveries} enqueued via ${WEBHOOK_CFG.enqueue}) and lag (${WEBHOOK_CFG.lagRate} grants/s for ${WEBHOOK_CFG.lagSeconds} s)`);
-    results.webhooks = await runWebhooks({
+    results.webhooks = await section('webhooks', () => runWebhooks({
       tmp: state.tmp,
       log,
       children: state.children,
@@ -207,11 +207,11 @@ async function main() {
       cfg: WEBHOOK_CFG,
       diagnostics,
       profile: CFG.profile,
-    });
+    }));
   }
   if (SCALE_CFG.enabled) {
     log(`6. scale point: ${SCALE_CFG.profiles} profiles (${SCALE_CFG.profiles * SCALE_CFG.eventsPerProfile} events) vs ${SCALE_CFG.small}: seeding, raw scan vs rebuild, cold start, RSS, GET latency`);
-    results.scale = await runScale({
+    results.scale = await section('scale', () => runScale({
       tmp: state.tmp,
       log,
       children: state.children,
@@ -219,7 +219,7 @@ async function main() {
       cfg: SCALE_CFG,
       diagnostics,
       options: { seconds: CFG.seconds, rounds: CFG.rounds, warmup: CFG.warmup, connections: CFG.connections },
-    });
+    }));
   }
   if (PG_CFG.enabled) {
     log(`7. PostgreSQL event store: single-event appends/s with ${PG_CFG.inflight} in flight, ours vs Emmett; readAll paging under concurrent writes`);
@@ -254,6 +254,18 @@ async function main() {
   log(`load average at end: ${results.load.end.map((x) => x.toFixed(2)).join(' ')}`);
   return report(results, { commit: gitCommit() });
 }
+
+/** Runs a long section; a failure is reported and the run goes on (the other figures are still worth having). */
+async function section(name, run) {
+  try {
+    return await run();
+  } catch (error) {
+    process.stderr.write(`\nsection ${name} failed: ${error && error.stack ? error.stack : error}\n`);
+    sectionFailures.push(`${name}: ${error && error.message ? error.message.split('\n')[0] : error}`);
+    return undefined;
+  }
+}
+const sectionFailures = [];
 
 /** Sections 1-4: GET / grants vs bare Fastify, store size, history length, durability (BENCH_MAIN=0 skips). */
 async function httpSection(diagnostics) {
@@ -488,6 +500,7 @@ function report(results, meta) {
   const md = [];
   if (results.get) reportHttp(results, targets, checks, out, md);
   const { lines: sectionLines, md: sectionMd } = reportSections(results, targets, checks);
+  for (const f of sectionFailures) checks.push({ name: `section ${f}`, target: 'ran', value: null, display: 'failed', pass: false });
   out.push(...sectionLines);
   out.push('');
   out.push('Targets and checks:');
@@ -662,10 +675,10 @@ function reportHttp(results, targets, checks, out, md) {
 }
 
 /** Per-thread CPU per request of a compare() result: `main 123  writer 45 ...  = total`. */
-function threadLine(r) {
+function threadLine(r, unit = 'req') {
   const t = r.threadCpuUsPerReq;
   if (!t) return '-';
-  return `${Object.entries(t).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}  = ${fmt(Object.values(t).reduce((a, b) => a + b, 0))} us/req`;
+  return `${Object.entries(t).map(([k, v]) => `${k} ${fmt(v)}`).join('  ')}  = ${fmt(Object.values(t).reduce((a, b) => a + b, 0))} us/${unit}`;
 }
 
 function textTable(header, table) {
@@ -694,7 +707,8 @@ function reportSections(results, targets, checks) {
     rows.push([tpName, `${int(tp.receiverRate)}/s`, `>= ${int(WEBHOOK_TARGETS.deliveriesPerSecond)}/s`, tpPass,
       `${tp.received}/${tp.expected} in ${fmt(tp.firstToLastSeconds, 2)} s; first arrival ${fmt(tp.firstArrivalAfterWriteStartMs)} ms after the writes began; per second ${tp.perSecond.join(' ')}`]);
     rows.push(['Webhook drain, writes began -> last arrival', `${int(tp.drainRate)}/s`, 'reference', undefined,
-      `${fmt(tp.drainSeconds, 2)} s (writes took ${fmt(tp.writeSeconds, 2)} s); ledger CPU ${tp.ledgerCpuUtil === null ? '-' : `${fmt(100 * tp.ledgerCpuUtil)}%`}`]);
+      `${fmt(tp.drainSeconds, 2)} s (writes took ${fmt(tp.writeSeconds, 2)} s); ledger CPU ${tp.ledgerCpuUtil === null ? '-' : `${fmt(100 * tp.ledgerCpuUtil)}%`}`
+      + (tp.threadCpuUsPerDelivery ? `; ledger CPU per delivery (projecting the grant included): ${threadLine({ threadCpuUsPerReq: tp.threadCpuUsPerDelivery }, 'delivery')}` : '')]);
     if (w.lag) {
       const l = w.lag;
       const lagPass = l.p99 !== null && l.p99 <= WEBHOOK_TARGETS.lagP99Ms && !l.timedOut && l.missing === 0;
