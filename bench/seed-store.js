@@ -53,13 +53,21 @@ function timeOrderedUuid(ms) {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
 
-/** Creates the schema through SqliteEventStore itself (exactly the ledger's), on an empty file. */
-async function createSchema(dbPath) {
-  const { SqliteEventStore } = dist('event-store/sqlite/sqlite-event-store');
-  const store = await SqliteEventStore.open({ path: dbPath, synchronous: 'NORMAL' });
-  const head = await store.headPosition();
-  await store.close();
-  if (head >= 0n) throw new Error(`${dbPath} already holds events`);
+/**
+ * Creates the log's own schema (LOG_SCHEMA, what the store's writer creates) on an empty file, in
+ * rollback-journal mode: a file left in WAL mode would keep its WAL while the seed writes (each page
+ * written twice); the insert worker turns WAL on at the end, as the ledger opens it.
+ */
+function createSchema(dbPath) {
+  const Database = require('better-sqlite3');
+  const { LOG_SCHEMA } = dist('event-store/sqlite/sqlite-log');
+  const db = new Database(dbPath);
+  try {
+    db.exec(LOG_SCHEMA);
+    if (db.prepare('SELECT COUNT(*) FROM events').pluck().get() > 0) throw new Error(`${dbPath} already holds events`);
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -246,7 +254,7 @@ function slim(state) {
 async function seedHistory(dbPath, { events, profiles, appId = 'bench', rowsPerTx = 20_000, days = 365, seed = 42, onProgress } = {}) {
   const started = Date.now();
   const d = domain();
-  await createSchema(dbPath);
+  createSchema(dbPath);
   const w = new Writer(dbPath, rowsPerTx);
   const rand = prng(seed);
   profiles = Math.max(1, Math.min(profiles, Math.floor((events - 1) / 2)));
@@ -311,7 +319,7 @@ async function seedHistory(dbPath, { events, profiles, appId = 'bench', rowsPerT
 async function seedFreshProfiles(dbPath, { profiles, appId = 'bench', rowsPerTx = 20_000 } = {}) {
   const started = Date.now();
   const d = domain();
-  await createSchema(dbPath);
+  createSchema(dbPath);
   const w = new Writer(dbPath, rowsPerTx);
   const now = Date.now() - 3600e3;
   seedCatalogue(d, w, appId, now - 60e3);
