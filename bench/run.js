@@ -739,8 +739,9 @@ function reportSections(results, targets, checks) {
   if (sc) {
     const big = int(sc.config.profiles);
     const small = int(sc.config.small);
-    const seedDetail = (x) => (x.reused ? `reused ${x.reused}` : `${int(x.events / x.seconds)} events/s; ${fmt(x.fileBytes / 1e6)} MB; ${JSON.stringify(x.byType)}`);
-    rows.push([`Seeding the log straight into SQLite (${int(sc.seed.events)} events, ${big} profiles)`, sc.seed.seconds === null ? 'reused' : `${fmt(sc.seed.seconds, 1)} s`, 'reference', undefined, seedDetail(sc.seed)]);
+    const seedDetail = (x) =>
+      (x.seconds ? `${int(x.events / x.seconds)} events/s; ` : '') + `${fmt(x.fileBytes / 1e6)} MB; ${JSON.stringify(x.byType || {})}` + (x.reused ? `; kept log ${x.reused}, seeded by an earlier run` : '');
+    rows.push([`Seeding the log straight into SQLite (${int(sc.seed.events)} events, ${big} profiles)`, sc.seed.seconds ? `${fmt(sc.seed.seconds, 1)} s` : 'reused', 'reference', undefined, seedDetail(sc.seed)]);
     rows.push([`Raw scan: SELECT data FROM events + JSON.parse (${int(sc.rawScan.events)} events, fresh process)`, `${int(sc.rawScan.rate)} events/s`, 'baseline', undefined, `${fmt(sc.rawScan.seconds, 1)} s`]);
     const rb = sc.rebuild;
     const rebuildPass = rb.ratioToRawScan >= SCALE_TARGETS.rebuildVsRawScan;

@@ -88,19 +88,23 @@ function headOf(dbPath) {
 const removeDb = (file) => ['', '-wal', '-shm'].forEach((s) => fs.rmSync(file + s, { force: true }));
 
 /** Seeds `profiles` × `perProfile` events into `dbPath`, or reuses it when it already holds that many. */
-async function seedLog({ dbPath, profiles, perProfile, children, log, label }) {
+async function seedLog({ dbPath, profiles, perProfile, children, log, label, keep = false }) {
   const events = profiles * perProfile;
   if (fs.existsSync(dbPath)) {
     const head = headOf(dbPath);
     if (head === events) {
-      log(`scale: ${label}: reusing ${dbPath} (${head} events)`);
-      return { events: head, profiles, seconds: null, reused: dbPath, fileBytes: fs.statSync(dbPath).size };
+      // The seeding of a kept log is reported from the note written when it was seeded.
+      const note = fs.existsSync(`${dbPath}.seed.json`) ? JSON.parse(fs.readFileSync(`${dbPath}.seed.json`, 'utf8')) : { seconds: null };
+      log(`scale: ${label}: reusing ${dbPath} (${head} events${note.seconds ? `, seeded in ${fmt(note.seconds, 1)} s` : ''})`);
+      return { ...note, events: head, profiles, reused: dbPath, fileBytes: fs.statSync(dbPath).size };
     }
     log(`scale: ${label}: ${dbPath} holds ${head} events, not ${events}: seeding afresh`);
     removeDb(dbPath);
+    fs.rmSync(`${dbPath}.seed.json`, { force: true });
   }
   log(`scale: ${label}: seeding ${events} events over ${profiles} profiles straight into SQLite (domain deciders, no HTTP)`);
   const { result } = await runJsonChild(`seed ${label}`, [path.join(__dirname, 'seed-store.js'), dbPath, String(events), String(profiles)], children);
+  if (keep) fs.writeFileSync(`${dbPath}.seed.json`, `${JSON.stringify(result)}\n`);
   log(`scale: ${label}: seeded ${result.events} events in ${fmt(result.seconds, 1)} s (${fmt(result.events / result.seconds)} events/s) ${JSON.stringify(result.byType)}`);
   return { ...result, fileBytes: fs.statSync(dbPath).size };
 }
@@ -181,7 +185,7 @@ async function runScale({ tmp, log, children, clients, cfg = scaleConfig(), diag
   const results = { config: cfg };
 
   // ---- 1. seed ----
-  results.seed = await seedLog({ dbPath: bigPath, profiles: cfg.profiles, perProfile: cfg.eventsPerProfile, children, log, label: `${cfg.profiles} profiles` });
+  results.seed = await seedLog({ dbPath: bigPath, profiles: cfg.profiles, perProfile: cfg.eventsPerProfile, children, log, label: `${cfg.profiles} profiles`, keep: !!cfg.store });
   results.seedSmall = await seedLog({ dbPath: smallPath, profiles: cfg.small, perProfile: cfg.eventsPerProfile, children, log, label: `${cfg.small} profiles` });
   const head = headOf(bigPath);
 

@@ -20,6 +20,12 @@ const ROOT = path.resolve(__dirname, '..');
 const dist = (p) => require(path.join(ROOT, 'dist', p));
 
 const DAY = 86400e3;
+/**
+ * Every seeded access lasts this long: longer than the seeded year, so no expiry is due when the
+ * log is served. (With monthly periods ~90 % of the profiles would have an unrecorded expiry in the
+ * past, and a server started on the log would first write an expiry event for each of them.)
+ */
+const ACCESS_PERIOD = 400 * DAY;
 const PRODUCT = 'bench_monthly';
 
 /** mulberry32: small deterministic PRNG. */
@@ -225,7 +231,7 @@ function transaction(i, k, purchasedMs, firstMs) {
     refunded_at: null,
     cancellation_reason: null,
     originally_purchased_at: iso(firstMs),
-    expires_at: iso(purchasedMs + 30 * DAY),
+    expires_at: iso(purchasedMs + ACCESS_PERIOD),
     renew_status: true,
     renew_status_changed_at: null,
     billing_issue_detected_at: null,
@@ -300,7 +306,7 @@ async function seedHistory(dbPath, { events, profiles, appId = 'bench', rowsPerT
       if (k === 0) states[p] = slim(d.state.evolve(states[p], decided[0]));
       byType.TransactionRecorded++;
     } else {
-      const expires = new Date(at + 30 * DAY).toISOString();
+      const expires = new Date(at + ACCESS_PERIOD).toISOString();
       const decided = must(d.decide.grantAccess(states[p], { access_level_id: 'premium', starts_at: null, expires_at: expires }, catalogue, ctx), 'grantAccess');
       w.push(d.profileStreamId(ids[p]), decided[0], grantMeta, at);
       byType.AccessGranted++;
