@@ -647,7 +647,7 @@ function reportHttp(results, targets, checks, out, md) {
   out.push('');
   out.push(`Seeding: ${results.seeding.profiles} profiles, ${fmt(results.seeding.writesPerSecond)} writes/s (concurrency ${CFG.seedConcurrency}, each write durable)`);
   out.push('Server CPU per request by thread (us; main = the event loop, writer = the log writer thread, projector = the projection thread, other = GC, compiler, libuv pool):');
-  for (const r of [results.get.ledger, results.get.bare, results.grants.ledger, ...(results.observability ? [results.observability.get.on, results.observability.grants.on] : [])]) {
+  for (const r of [results.get.ledger, results.get.bare, results.grants.ledger, ...(results.observability ? [results.observability.get.on, results.observability.get.off, results.observability.grants.on, results.observability.grants.off] : [])]) {
     if (r.threadCpuUsPerReq) out.push(`  ${r.name.padEnd(40)} ${threadLine(r)}`);
   }
   const h = results.history;
