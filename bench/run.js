@@ -38,8 +38,8 @@
 // 6. Scale point (bench/scale.js; logs seeded straight into SQLite, not over HTTP): seeding time, raw
 //    scan vs `ledger rebuild` of the large log, cold start, RSS, GET latency at the large vs a small log:
 //   BENCH_SCALE=0                       skip
-//   BENCH_SCALE_PROFILES=100000         profiles in the large log (the README's figures: 1000000 = 10M events,
-//                                       about 25 min on 2 shared cores, most of it seeding and the rebuild)
+//   BENCH_SCALE_PROFILES=100000         profiles in the large log (the README's figures: 1000000 = 10M events:
+//                                       on 2 busy cores ~18 min of seeding, then ~15 min for the section)
 //   BENCH_SCALE_EVENTS_PER_PROFILE=10   events per profile
 //   BENCH_SCALE_SMALL=1000              profiles in the small log (the latency baseline)
 //   BENCH_SCALE_STORE=<file>            keep the large seeded log in <file> and reuse it next time (only read)
