@@ -14,8 +14,11 @@ async function main(): Promise<void> {
   const { app, logger, shutdown } = await createLedgerApp(config);
   shutDownOnSignals(app, shutdown, config, logger);
   await app.listen({ port: config.port, host: config.host });
-  const store = config.eventStoreUrl.replace(/\/\/[^@/]*@/, '//***@');
-  logger.info({ event_store: store }, `Subscription ledger listening on http://${config.host}:${config.port}`);
+  const hidePassword = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+  logger.info(
+    { event_store: hidePassword(config.eventStoreUrl), read_models: config.readModelUrl === null ? config.projectionsPath : hidePassword(config.readModelUrl) },
+    `Subscription ledger listening on http://${config.host}:${config.port}`,
+  );
   if (config.generatedKey) {
     // The secret itself never goes to the log: it is in the file, readable by this user only.
     logger.warn(

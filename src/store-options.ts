@@ -10,4 +10,5 @@ export const eventStoreOptionsOf = (config: LedgerConfig): EventStoreOptions => 
   pgPoolSize: config.pgPoolSize,
 });
 
-export const readModelLocationOf = (config: LedgerConfig): ReadModelLocation => ({ sqlitePath: config.projectionsPath });
+export const readModelLocationOf = (config: LedgerConfig): ReadModelLocation =>
+  config.readModelUrl !== null ? { postgresUrl: config.readModelUrl, poolSize: config.pgPoolSize } : { sqlitePath: config.projectionsPath };

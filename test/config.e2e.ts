@@ -80,6 +80,21 @@ it('the server prints each mistake on its own line and exits 2; the secret in a 
   expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false);
 });
 
+it('a malformed READ_MODEL_URL stops the server with exit 2 and a clear line that does not echo the password', async () => {
+  const dir = tempDir();
+  const proc = await spawnLedger({
+    EVENT_STORE_URL: `sqlite:${join(dir, 'ledger.sqlite')}`,
+    API_KEYS: 'app1:secret',
+    PORT: '0',
+    READ_MODEL_URL: 'postgres://ledger:hunter2@db.internal:5432',
+  });
+  const exit = await proc.exited;
+  expect(exit).toEqual({ code: 2, signal: null });
+  expect(proc.stderr.trim().split('\n')).toEqual(['Configuration error: READ_MODEL_URL names no database (postgres://user:password@host:5432/database)']);
+  expect(proc.stdout + proc.stderr).not.toContain('hunter2');
+  expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false);
+});
+
 it('defaults: every variable may be left unset', () => {
   const config = loadConfig({ API_KEYS: 'a:b', EVENT_STORE_URL: 'sqlite::memory:' }, { generateKey: false });
   expect(config).toEqual(

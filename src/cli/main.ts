@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config/config';
 import { parseInstant } from '../domain/shared/time';
 import { createEventStore } from '../event-store/event-store.factory';
-import { eventStoreOptionsOf } from '../store-options';
+import { eventStoreOptionsOf, readModelLocationOf } from '../store-options';
 import { formatHistory, HistoryNotFound, historyJson, loadHistory } from './history';
 import { rebuild } from './rebuild';
 import { verify } from './verify';
@@ -45,7 +45,7 @@ async function withStore<T>(run: (store: Awaited<ReturnType<typeof createEventSt
 }
 
 const program = new Command('ledger')
-  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history.\nUses the same EVENT_STORE_URL (and PROJECTIONS_PATH) as the server.')
+  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history.\nUses the same EVENT_STORE_URL (and READ_MODEL_URL or PROJECTIONS_PATH) as the server.')
   .showHelpAfterError();
 
 program
@@ -54,7 +54,7 @@ program
   .action(async () => {
     await withStore(async (store, config) => {
       const bar = progressBar('rebuild');
-      const result = await rebuild(store, config.projectionsPath, {
+      const result = await rebuild(store, readModelLocationOf(config), {
         start: (total) => bar.start(total),
         update: (events) => bar.tick(events),
         stop: () => bar.stop(),
@@ -69,7 +69,7 @@ program
   .option('--max <n>', 'differences to print', (v) => Number(v), 10)
   .action(async (opts: { max: number }) => {
     const problems = await withStore(async (store, config) => {
-      const result = await verify(store, config.projectionsPath, { maxDifferences: opts.max });
+      const result = await verify(store, readModelLocationOf(config), { maxDifferences: opts.max });
       if (result.differences.length === 0) {
         process.stdout.write(`Read models match a rebuild from the log (position ${result.position}).\n`);
       } else {

@@ -45,3 +45,42 @@ describe('configuration: PostgreSQL event store', () => {
     expect(() => load({ EVENT_STORE_URL: 'mysql://x@y/z' })).toThrow(/sqlite:, postgres:\/\/ \(or postgresql:\/\/\) or esdb:\/\//);
   });
 });
+
+describe('configuration: where the read models live', () => {
+  const load = (env: Record<string, string>) => loadConfig({ API_KEYS: 'app1:x', DATA_DIR: '/tmp/ledger-config-spec', ...env }, { generateKey: false });
+
+  it('keeps them in the SQLite file beside an SQLite log', () => {
+    expect(load({ EVENT_STORE_URL: 'sqlite:/tmp/ledger-config-spec/ledger.sqlite' }).readModelUrl).toBeNull();
+  });
+
+  it("puts them in the PostgreSQL event store's database unless READ_MODEL_URL names another", () => {
+    const events = 'postgres://ledger:pw@db.internal:5432/ledger';
+    expect(load({ EVENT_STORE_URL: events }).readModelUrl).toBe(events);
+    expect(load({ EVENT_STORE_URL: events, READ_MODEL_URL: 'postgresql://rm:pw@other.internal/views' }).readModelUrl).toBe('postgresql://rm:pw@other.internal/views');
+  });
+
+  it('puts them in PostgreSQL beside EventStoreDB or SQLite when READ_MODEL_URL is set', () => {
+    const url = 'postgres://rm:pw@db.internal:5432/views';
+    expect(load({ EVENT_STORE_URL: 'esdb://localhost:2113?tls=false', READ_MODEL_URL: url }).readModelUrl).toBe(url);
+    expect(load({ EVENT_STORE_URL: 'sqlite:/tmp/ledger-config-spec/ledger.sqlite', READ_MODEL_URL: url }).readModelUrl).toBe(url);
+  });
+
+  it.each([
+    ['sqlite:/tmp/projections.sqlite', /must start with postgres:\/\/ or postgresql:\/\//],
+    ['mysql://rm:hunter2@db.internal/views', /must start with postgres:\/\/ or postgresql:\/\//],
+    ['postgres://rm:hunter2@/views', /names no host/],
+    ['postgres://rm:hunter2@db.internal:5432', /names no database/],
+    ['postgres://rm:hunter2@db.internal:99999/views', /not a valid URL/],
+  ])('rejects READ_MODEL_URL=%s with a message that does not repeat the password', (url, message) => {
+    let error: unknown;
+    try {
+      load({ READ_MODEL_URL: url });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^READ_MODEL_URL /);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+});

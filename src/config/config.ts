@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isPostgresUrl } from '../postgres/postgres-pool';
 import { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { parseRetrySchedule } from '../webhooks/retry-schedule';
 import { LogLevel, VARIABLES } from './variables';
@@ -19,8 +20,10 @@ export interface LedgerConfig {
   port: number;
   host: string;
   eventStoreUrl: string;
-  /** SQLite file holding the read models (projections). */
+  /** SQLite file holding the read models (projections), unless they are in PostgreSQL. */
   projectionsPath: string;
+  /** PostgreSQL database of the read models (READ_MODEL_URL, else a PostgreSQL EVENT_STORE_URL); null: the SQLite file. */
+  readModelUrl: string | null;
   sqliteSynchronous: SqliteSynchronous;
   /** Connections per PostgreSQL pool (PG_POOL_SIZE). */
   pgPoolSize: number;
@@ -155,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     eventStoreUrl,
     // Read models in their own file: their commits and WAL checkpoints do not queue behind the log's.
     projectionsPath: resolve(get('PROJECTIONS_PATH', join(dataDir, 'projections.sqlite'))),
+    // Several nodes on one PostgreSQL log share its read models (one outbox, one set of leases).
+    readModelUrl: get<string | null>('READ_MODEL_URL', isPostgresUrl(eventStoreUrl) ? eventStoreUrl : null),
     sqliteSynchronous: get<SqliteSynchronous>('SQLITE_SYNCHRONOUS', 'FULL'),
     pgPoolSize: get('PG_POOL_SIZE', 10),
     apiKeys: keys,

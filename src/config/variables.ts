@@ -68,6 +68,18 @@ export const VARIABLES: readonly Variable[] = [
   },
   { name: 'PG_POOL_SIZE', default: '10', meaning: 'Connections in each PostgreSQL pool', parse: integer(1, 1000) },
   {
+    name: 'READ_MODEL_URL',
+    default: 'EVENT_STORE_URL when it is PostgreSQL, else PROJECTIONS_PATH',
+    meaning:
+      '`postgres://user:pass@host:5432/db` (also `postgresql://`): the read models, webhook outbox and delivery leases in PostgreSQL, shared by every node (tables `ledger_rm_*`). Unset: the PostgreSQL event store\'s database, else the SQLite file PROJECTIONS_PATH',
+    secret: true,
+    parse: (raw) => {
+      const problem = postgresUrlProblem(raw);
+      if (problem) throw new InvalidValue(problem);
+      return raw;
+    },
+  },
+  {
     name: 'API_KEYS',
     default: '(generated)',
     meaning:
@@ -76,7 +88,7 @@ export const VARIABLES: readonly Variable[] = [
     secret: true,
   },
   { name: 'DATA_DIR', default: 'folder of the SQLite file, else ./data', meaning: 'Where the generated key (and, on EventStoreDB, the read models) live', parse: text },
-  { name: 'PROJECTIONS_PATH', default: 'DATA_DIR/projections.sqlite', meaning: 'SQLite file of the read models (rebuildable from the log at any time)', parse: text },
+  { name: 'PROJECTIONS_PATH', default: 'DATA_DIR/projections.sqlite', meaning: 'SQLite file of the read models (rebuildable from the log at any time), when they are not in PostgreSQL (READ_MODEL_URL)', parse: text },
   {
     name: 'SQLITE_SYNCHRONOUS',
     default: 'FULL',

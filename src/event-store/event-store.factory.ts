@@ -1,6 +1,7 @@
 import { isPostgresUrl } from '../postgres/postgres-pool';
 import type { SqliteSynchronous } from '../sqlite/open-sqlite';
 import { EventStore } from './event-store.port';
+import { PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 export interface EventStoreOptions {
@@ -25,7 +26,6 @@ export async function createEventStore(options: EventStoreOptions): Promise<Even
     });
   }
   if (isPostgresUrl(options.url)) {
-    const { PostgresEventStore } = await import('./postgres/postgres-event-store');
     return PostgresEventStore.open({ url: options.url, poolSize: options.pgPoolSize });
   }
   // Loaded only when asked for, so the frozen EventStoreDB client stays out of SQLite deployments.

@@ -35,7 +35,10 @@ export interface Applied {
    */
   touched: Array<[string, bigint | null]> | null;
   enqueued: ReadyDelivery[];
+  /** Streams this step stopped. */
   stopped: StreamFailure[];
+  /** When `touched` is null: every stream stopped now (the read models moved without us: others may have stopped or resumed some). */
+  allStopped: StreamFailure[] | null;
 }
 
 /** A projection could not apply an event: the event's stream stops there (see ReadModelWriter). */
@@ -76,13 +79,21 @@ export class Projector {
     await this.resync(await this.models.checkpoint());
   }
 
+  /**
+   * The read models were replaced under this projector (a rebuild's swap): its next step starts
+   * again from what they hold, and reports them moved (touched: null) so caches start afresh.
+   */
+  forget(): void {
+    this.known = null;
+  }
+
   /** Applies the next batch of the log, if any. Null: nothing new. */
   async step(): Promise<Applied | null> {
     const from = await this.models.checkpoint();
     const moved = this.known !== from;
     if (moved) await this.resync(from);
     const events = await this.store.readAll({ after: from, maxCount: this.options.batch });
-    if (events.length === 0) return moved ? { position: from, touched: null, enqueued: [], stopped: [] } : null;
+    if (events.length === 0) return moved ? { position: from, touched: null, enqueued: [], stopped: [], allStopped: this.stoppedStreams } : null;
     const batch = await this.project(from, events);
     const committed = await this.models.commit(batch.changes);
     if (committed === null) {
@@ -92,7 +103,13 @@ export class Projector {
     }
     this.known = batch.changes.to;
     for (const f of batch.changes.stopped) this.stopped.set(f.stream_id, f);
-    return { position: batch.changes.to, touched: moved ? null : batch.touched, enqueued: committed.enqueued, stopped: batch.changes.stopped };
+    return {
+      position: batch.changes.to,
+      touched: moved ? null : batch.touched,
+      enqueued: committed.enqueued,
+      stopped: batch.changes.stopped,
+      allStopped: moved ? this.stoppedStreams : null,
+    };
   }
 
   /** The read models are not where this projector left them: forget what it kept, read what it needs again. */

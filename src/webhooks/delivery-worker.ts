@@ -63,6 +63,7 @@ export class DeliveryWorker {
   private settled: Settled[] = [];
   private timer: NodeJS.Timeout | null = null;
   private claiming = false;
+  private polling = false;
   private again = false;
   private recording: Promise<void> | null = null;
   private stopped = false;
@@ -78,7 +79,9 @@ export class DeliveryWorker {
   ) {}
 
   start(): void {
-    this.engine.onProgress(({ enqueued }) => {
+    this.engine.onProgress(({ enqueued, touched }) => {
+      // Another process moved the read models (a PostgreSQL notification, or a poll): it may have enqueued deliveries this one was not handed.
+      if (touched === null) void this.poll();
       if (enqueued.length === 0) return;
       for (const d of enqueued) this.queue.set(d.seq, d);
       this.wake();
@@ -130,11 +133,14 @@ export class DeliveryWorker {
   }
 
   private async poll(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.polling) return;
+    this.polling = true;
     try {
       for (const d of await this.outbox.dueDeliveries(this.clock.now().getTime(), this.options.batch)) this.queue.set(d.seq, d);
     } catch (e) {
       this.onError(e);
+    } finally {
+      this.polling = false;
     }
     if (this.queue.size > 0) this.wake();
   }

@@ -1,16 +1,6 @@
 import { Pool } from 'pg';
-
-/**
- * Advisory-lock keys (two-int form; the first int is 'ledg' in ASCII so the ledger's locks do
- * not collide with an application's own one-int advisory locks in the same database).
- * APPEND serialises every writer of the log (appends and deletes), see APPEND_FUNCTION.
- */
-export const LOCK_CLASS = 0x6c656467;
-const SETUP_LOCK = `${LOCK_CLASS}, 0`;
-const APPEND_LOCK = `${LOCK_CLASS}, 1`;
-
-/** Channel on which each commit that appended events announces the new head position. */
-export const NOTIFY_CHANNEL = 'ledger_events';
+import { APPEND_LOCK, EVENT_STORE_SETUP_LOCK as SETUP_LOCK } from '../../postgres/advisory-locks';
+import { EVENTS_CHANNEL as NOTIFY_CHANNEL } from '../../postgres/notify-channels';
 
 /**
  * `data` and `metadata` are `json`, not `jsonb`: the log keeps each document exactly as the

@@ -30,7 +30,15 @@ export type ToEngine = { kind: 'wake' } | { kind: 'close' } | { kind: 'call'; id
 
 export type FromEngine =
   | { kind: 'ready'; position: bigint; stopped: StreamFailure[] }
-  | { kind: 'applied'; position: bigint; touched: Array<[string, bigint | null]> | null; enqueued: ReadyDelivery[]; stopped: StreamFailure[] }
+  | {
+      kind: 'applied';
+      position: bigint;
+      touched: Array<[string, bigint | null]> | null;
+      enqueued: ReadyDelivery[];
+      stopped: StreamFailure[];
+      /** With touched null: every stream stopped now. */
+      allStopped: StreamFailure[] | null;
+    }
   /** A drain ended: everything committed before the last wake has been read. */
   | { kind: 'idle' }
   | { kind: 'failing'; message: string }

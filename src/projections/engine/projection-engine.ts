@@ -120,8 +120,9 @@ export class ProjectionEngine {
         return;
       case 'applied':
         this.failing = null;
+        // Moved by another process: it may have stopped or resumed streams too.
         if (m.touched === null) this.stoppedStreams.clear();
-        for (const f of m.stopped) this.stoppedStreams.set(f.stream_id, f);
+        for (const f of [...(m.allStopped ?? []), ...m.stopped]) this.stoppedStreams.set(f.stream_id, f);
         for (const [id, revision] of m.touched ?? []) if (revision === null) this.stoppedStreams.delete(`profile-${id}`);
         this.listeners.forEach((l) => l({ position: m.position, touched: m.touched, enqueued: m.enqueued, stopped: m.stopped }));
         this.advance(m.position);

@@ -1,8 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEventStore } from '../../event-store/event-store.factory';
+import { EVENTS_CHANNEL, READ_MODELS_CHANNEL, REBUILT } from '../../postgres/notify-channels';
+import { PostgresListener } from '../../postgres/postgres-listener';
+import { isPostgresUrl } from '../../postgres/postgres-pool';
 import { nameThisThread } from '../../shared/worker-thread';
 import { Projector } from '../projector';
-import { openReadModelWriter } from '../read-model-store.factory';
+import { isPostgresLocation, openReadModelWriter } from '../read-model-store.factory';
 import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-protocol';
 
 /**
@@ -11,6 +14,25 @@ import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-proto
  * read-model transaction and no two writers in this process contend for the file.
  */
 const RETRY_AFTER_FAILURE_MS = 1000;
+/**
+ * Shared read models: the node that appended projects its own write at once, and every node hears
+ * of that commit (ledger_read_models). The others look at new events only after this grace, so all
+ * nodes do not race to project (and all but one be refused) the same batch; they take over if the
+ * writer has not committed by then (it died, or is slow).
+ */
+const TAKEOVER_MS = 50;
+
+/**
+ * What to LISTEN to, by database: new events in a PostgreSQL log, and projection commits in
+ * PostgreSQL read models (another node's: this node's caches and waiters learn of them at once).
+ */
+function channelsOf(settings: EngineSettings): Map<string, string[]> {
+  const byUrl = new Map<string, string[]>();
+  const add = (url: string, channel: string) => byUrl.set(url, [...(byUrl.get(url) ?? []), channel]);
+  if (isPostgresUrl(settings.eventStore.url)) add(settings.eventStore.url, EVENTS_CHANNEL);
+  if (isPostgresLocation(settings.readModels)) add(settings.readModels.postgresUrl, READ_MODELS_CHANNEL);
+  return byUrl;
+}
 
 async function main(): Promise<void> {
   nameThisThread('ledger-project');
@@ -70,6 +92,29 @@ async function main(): Promise<void> {
   };
 
   const timer = setInterval(() => void drain(), settings.pollMs);
+  // Polling stays the guarantee; notifications make other nodes' writes arrive within milliseconds.
+  const shared = isPostgresLocation(settings.readModels);
+  let takeover: NodeJS.Timeout | null = null;
+  const drainSoon = () => {
+    takeover ??= setTimeout(() => {
+      takeover = null;
+      void drain();
+    }, Math.min(TAKEOVER_MS, settings.pollMs));
+  };
+  const listeners = [...channelsOf(settings)].map(([url, channels]) =>
+    PostgresListener.start({
+      url,
+      channels,
+      applicationName: 'subscription-ledger projections',
+      onNotify: (channel, payload) => {
+        if (channel === READ_MODELS_CHANNEL && payload === REBUILT) projector.forget();
+        if (channel === EVENTS_CHANNEL && shared) drainSoon();
+        else void drain();
+      },
+      onListening: () => void drain(),
+      onTrouble: (message) => send({ kind: 'failing', message }),
+    }),
+  );
   port.on('message', (message: ToEngine) => {
     if (message.kind === 'wake') void drain();
     else if (message.kind === 'call') {
@@ -80,7 +125,9 @@ async function main(): Promise<void> {
     } else if (message.kind === 'close') {
       closing = true;
       clearInterval(timer);
+      if (takeover) clearTimeout(takeover);
       void (async () => {
+        await Promise.all(listeners.map((l) => l.close()));
         await draining;
         await models.close();
         await store.close();

@@ -225,9 +225,11 @@ export class SqliteReadModelWriter implements ReadModelWriter {
   }
 
   async claim(seqs: number[], now: number, leaseUntil: number): Promise<number[]> {
-    return this.db
-      .transaction(() => seqs.filter((seq) => this.w.claim.run({ seq, now, leaseUntil }).changes === 1))
+    // Oldest first, so a delivery claimed here holds back the later ones of its profile asked for in the same call.
+    const granted = this.db
+      .transaction(() => new Set([...seqs].sort((a, b) => a - b).filter((seq) => this.w.claim.run({ seq, now, leaseUntil }).changes === 1)))
       .immediate();
+    return seqs.filter((seq) => granted.has(seq));
   }
 
   async recordAttempts(records: AttemptRecord[]): Promise<void> {

@@ -1,19 +1,11 @@
 import type Database from 'better-sqlite3';
-import { isDeepStrictEqual } from 'node:util';
 import { EventStore, RecordedEvent } from '../../event-store/event-store.port';
 import { openSqlite } from '../../sqlite/open-sqlite';
-import { Projector } from '../projector';
+import { compareRows, Difference } from '../rebuild/compare-rows';
+import { RebuildProgress } from '../rebuild/rebuild-progress';
 import { foldStream, RebuildSink } from '../rebuild/stream-folder';
 import { DERIVED_TABLES, ensureReadModelSchema } from './sqlite-read-model-schema';
-import { SqliteReadModelWriter } from './sqlite-read-models';
 
-export interface RebuildProgress {
-  /** The scan is about to fold everything up to `total` (a log position). */
-  start(total: bigint): void;
-  /** Events folded so far, and the stream being folded. */
-  update(events: number): void;
-  stop(): void;
-}
 
 const SCAN_BATCH = 20_000;
 const ROWS_PER_TRANSACTION = 5_000;
@@ -111,12 +103,6 @@ export class SqliteScratch {
   }
 }
 
-/** Runs a projector over `path` until it holds the log up to `head` (webhooks are enqueued only where the store's horizon says). */
-export async function projectUntil(store: EventStore, writer: SqliteReadModelWriter, head: bigint): Promise<void> {
-  const projector = new Projector(store, writer, { batch: 20_000, foldCacheSize: 10_000 });
-  await projector.init();
-  while (projector.position < head) if ((await projector.step()) === null) break;
-}
 
 /**
  * Replaces the live derived tables with the scratch copy's in one transaction, if both stand at the
@@ -141,39 +127,6 @@ export function swapIn(live: Database.Database, scratchPath: string): boolean {
   }
 }
 
-export interface Difference {
-  table: string;
-  key: string;
-  column: string;
-  live: unknown;
-  rebuilt: unknown;
-}
-
-const parseJson = (v: unknown): unknown => {
-  if (typeof v !== 'string' || !/^[[{]/.test(v)) return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
-  }
-};
-
-/** Leaf-level differences between two JSON values, as `a.b[2].c` paths. */
-function leafDifferences(a: unknown, b: unknown, path: string, out: Array<{ path: string; live: unknown; rebuilt: unknown }>): void {
-  if (isDeepStrictEqual(a, b)) return;
-  const bothObjects = a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
-  if (!bothObjects) {
-    out.push({ path, live: a, rebuilt: b });
-    return;
-  }
-  // Keys come from the stored JSON (custom attribute keys among them): compare own entries only.
-  const [x, y] = [new Map(Object.entries(a as object)), new Map(Object.entries(b as object))];
-  for (const k of new Set([...x.keys(), ...y.keys()])) {
-    const child = Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
-    leafDifferences(x.get(k), y.get(k), child, out);
-  }
-}
-
 function rowsByKey(db: Database.Database, table: string, key: string): Map<string, Map<string, unknown>> {
   const rows = db.prepare(`SELECT * FROM ${table}`).all() as object[];
   return new Map(rows.map((r) => new Map(Object.entries(r))).map((r) => [String(r.get(key)), r]));
@@ -181,25 +134,8 @@ function rowsByKey(db: Database.Database, table: string, key: string): Map<strin
 
 /** Row-by-row differences of the derived tables (JSON compared by value; row ids are storage detail). */
 export function compareDerived(live: Database.Database, rebuilt: Database.Database, max: number): Difference[] {
-  const out: Difference[] = [];
-  for (const { table, key } of DERIVED_TABLES) {
-    const a = rowsByKey(live, table, key);
-    const b = rowsByKey(rebuilt, table, key);
-    for (const id of new Set([...a.keys(), ...b.keys()])) {
-      const x = a.get(id);
-      const y = b.get(id);
-      if (!x || !y) {
-        out.push({ table, key: id, column: '*', live: x ? 'present' : 'missing', rebuilt: y ? 'present' : 'missing' });
-      } else {
-        for (const column of new Set([...x.keys(), ...y.keys()])) {
-          if (column === 'id') continue;
-          const leaves: Array<{ path: string; live: unknown; rebuilt: unknown }> = [];
-          leafDifferences(parseJson(x.get(column)), parseJson(y.get(column)), column, leaves);
-          for (const leaf of leaves) out.push({ table, key: id, column: leaf.path, live: leaf.live, rebuilt: leaf.rebuilt });
-        }
-      }
-      if (out.length >= max) return out;
-    }
-  }
-  return out;
+  return compareRows(
+    DERIVED_TABLES.map(({ table, key }) => ({ table, live: rowsByKey(live, table, key), rebuilt: rowsByKey(rebuilt, table, key) })),
+    max,
+  );
 }
