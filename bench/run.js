@@ -53,6 +53,9 @@
 //   BENCH_PG_PAGING_EVENTS=20000  events written by concurrent writers while a reader pages readAll
 //   BENCH_PG_PAGE=500        readAll page size
 //   BENCH_PG_PROFILE=1       CPU-profile this process during our adapter's rounds (bench/profiles/pg-appends.cpuprofile)
+// 8. PostgreSQL nodes (bench/pg-nodes.js; its own throwaway PostgreSQL, event store and read models in it):
+//    durable grants/s and GET/s with one and with two ledger nodes on it, beside the embedded store
+//   BENCH_PG_NODES=0         skip
 
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -63,6 +66,7 @@ const { Child, Client, freePort, pool, waitForHttp, compare, ledgerEnv } = requi
 const { runWebhooks, webhookConfig, TARGETS: WEBHOOK_TARGETS } = require('./webhooks');
 const { runScale, scaleConfig, TARGETS: SCALE_TARGETS } = require('./scale');
 const { runPostgres, postgresConfig, TARGETS: PG_TARGETS } = require('./postgres');
+const { runPgNodes, pgNodesConfig, TARGETS: PG_NODES_TARGETS } = require('./pg-nodes');
 const { stopCluster } = require('../test/support/pg-cluster');
 const { measureObservabilityCost, observabilityLines } = require('./observability');
 
@@ -87,6 +91,7 @@ const CFG = {
 const WEBHOOK_CFG = webhookConfig(env);
 const SCALE_CFG = scaleConfig(env);
 const PG_CFG = postgresConfig(env);
+const PG_NODES_CFG = pgNodesConfig(env);
 
 const TARGETS = {
   getVsBare: 0.6,
@@ -227,6 +232,21 @@ async function main() {
     if (results.postgres.profile) process.stdout.write(`\n${require('./profile-summary').summarise(path.join(ROOT, results.postgres.profile), 18)}\n`);
   }
 
+  if (PG_NODES_CFG.enabled) {
+    log('8. PostgreSQL nodes: durable grants/s and GET/s, embedded vs one and two nodes on one PostgreSQL');
+    results.pgNodes = await section('pg-nodes', () =>
+      runPgNodes({
+        tmp: state.tmp,
+        log,
+        children: state.children,
+        clients: state.clients,
+        clusters: state.clusters,
+        profiles: CFG.profiles,
+        options: { seconds: CFG.seconds, rounds: CFG.rounds, warmup: CFG.warmup, connections: CFG.connections },
+        onRun: (t, r, label) => log(`  ${t.name.padEnd(36)} ${label.padEnd(11)} ${fmt(r.rps).padStart(7)} req/s  mean ${fmt(r.mean, 1)} ms  p99 ${ms(r.p99)} ms`),
+      }),
+    );
+  }
   if (diagnostics.length) {
     const { summarise } = require('./profile-summary');
     for (const d of diagnostics) {
@@ -520,7 +540,7 @@ function report(results, meta) {
       node: process.version,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0] && os.cpus()[0].model,
-      config: { ...CFG, webhooks: WEBHOOK_CFG, scale: SCALE_CFG, postgres: PG_CFG },
+      config: { ...CFG, webhooks: WEBHOOK_CFG, scale: SCALE_CFG, postgres: PG_CFG, pgNodes: PG_NODES_CFG },
       loadAverage: results.load,
       serverEnv: env.BENCH_SERVER_ENV || null,
       durability: 'SQLITE_SYNCHRONOUS=FULL (WAL); a grant is answered after its commit',
@@ -787,6 +807,22 @@ function reportSections(results, targets, checks) {
       pass: p.pass,
     });
     rows.push([pagingName, `${int(p.read)} / ${int(p.written)}`, 'exactly written', p.pass, `${p.repeated} repeated, ${p.missing} missing, ${p.outOfOrder} out of order; ${p.pages} pages in ${fmt(p.writeSeconds, 1)} s`]);
+  }
+  const pn = results.pgNodes;
+  if (pn) {
+    for (const kind of ['grant', 'get']) {
+      const x = pn[kind];
+      const label = kind === 'grant' ? 'Durable grants/s' : 'GET profile/s';
+      const line = (r) => `${int(r.rps)}/s`;
+      const detail = (r) => `mean ${fmt(r.mean, 1)} ms, p99 ${ms(r.p99)} ms; rounds ${r.roundsRps.join(' / ')}${r.non2xx || r.errors ? `; non2xx ${r.non2xx}, errors ${r.errors}` : ''}`;
+      rows.push([`${label}, embedded SQLite (same run)`, line(x.embedded), 'baseline', undefined, detail(x.embedded)]);
+      rows.push([`${label}, PostgreSQL, one node`, line(x.pgOne), kind === 'grant' ? `>= ${PG_NODES_TARGETS.onePgNodeVsEmbeddedGrants}x embedded` : 'reference', undefined, `${fmt(x.oneVsEmbedded, 2)}x embedded; ${detail(x.pgOne)}`]);
+      rows.push([`${label}, PostgreSQL, two nodes (sum)`, line(x.pgTwo), 'reference', undefined, `${fmt(x.twoVsOne, 2)}x one node; ${detail(x.pgTwo)}`]);
+    }
+    const pass = pn.grant.oneVsEmbedded >= PG_NODES_TARGETS.onePgNodeVsEmbeddedGrants;
+    const name = 'Durable grants/s, one PostgreSQL node vs embedded';
+    targets.push({ name, target: `>= ${PG_NODES_TARGETS.onePgNodeVsEmbeddedGrants}x`, value: pn.grant.oneVsEmbedded, display: `${fmt(pn.grant.oneVsEmbedded, 2)}x (${int(pn.grant.pgOne.rps)} vs ${int(pn.grant.embedded.rps)}/s)`, pass });
+    rows.push([name, `${fmt(pn.grant.oneVsEmbedded, 2)}x`, `>= ${PG_NODES_TARGETS.onePgNodeVsEmbeddedGrants}x`, pass, '']);
   }
   if (!rows.length) return { lines: [], md: [] };
   const lines = ['', 'Webhook delivery, scale point, PostgreSQL event store'];
