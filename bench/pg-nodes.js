@@ -12,6 +12,7 @@ const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { Child, Client, freePort, waitForHttp, ledgerEnv, cannon, pool } = require('./lib');
 const { startCluster, stopCluster, createDatabase } = require('../test/support/pg-cluster');
+const { postgresCpuSeconds } = require('./postgres');
 
 const ROOT = path.resolve(__dirname, '..');
 const PROFILE_PATH = '/api/v2/server-side-api/profile/';
@@ -81,12 +82,21 @@ async function runPgNodes({ tmp, log, children, clients, clusters, options, prof
     body: JSON.stringify({ access_level_id: 'premium' }),
     pick,
   });
-  const one = (spec) => (s) => cannon(spec, s, options.connections);
-  const two = (a, b) => async (s) => {
-    const half = Math.max(1, Math.floor(options.connections / 2));
-    const [x, y] = await Promise.all([cannon(a, s, half), cannon(b, s, options.connections - half)]);
-    return { ...x, total: x.total + y.total, rps: x.rps + y.rps, p99: Math.max(x.p99, y.p99), mean: (x.mean * x.total + y.mean * y.total) / Math.max(1, x.total + y.total), non2xx: x.non2xx + y.non2xx, errors: x.errors + y.errors };
+  // PostgreSQL's CPU (postmaster and its backends) over each run, to put beside the node's own.
+  const withPgCpu = (run) => async (s) => {
+    const before = postgresCpuSeconds(info);
+    const r = await run(s);
+    const after = postgresCpuSeconds(info);
+    return { ...r, pgCpu: before === null || after === null ? 0 : after - before };
   };
+  const one = (spec) => withPgCpu((s) => cannon(spec, s, options.connections));
+  const two = (a, b) =>
+    withPgCpu(async (s) => {
+      const half = Math.max(1, Math.floor(options.connections / 2));
+      const [x, y] = await Promise.all([cannon(a, s, half), cannon(b, s, options.connections - half)]);
+      const threads = x.threads && y.threads ? Object.fromEntries(Object.keys(x.threads).map((k) => [k, x.threads[k] + y.threads[k]])) : null;
+      return { ...x, threads, total: x.total + y.total, rps: x.rps + y.rps, p99: Math.max(x.p99, y.p99), mean: (x.mean * x.total + y.mean * y.total) / Math.max(1, x.total + y.total), non2xx: x.non2xx + y.non2xx, errors: x.errors + y.errors };
+    });
   const results = {};
   for (const [kind, make] of [['grant', grant], ['get', get]]) {
     const targets = [
@@ -117,6 +127,10 @@ async function runPgNodes({ tmp, log, children, clients, clusters, options, prof
         non2xx: rs.reduce((a, x) => a + x.non2xx, 0),
         errors: rs.reduce((a, x) => a + x.errors, 0),
         roundsRps: rs.map((x) => Math.round(x.rps)),
+        // CPU per request (us): the node(s) by thread, and PostgreSQL.
+        cpuUsPerReq: rs.every((x) => x.threads)
+          ? { ...Object.fromEntries(Object.keys(rs[0].threads).map((k) => [k, (1e6 * rs.reduce((a, x) => a + x.threads[k], 0)) / Math.max(1, total)])), postgres: (1e6 * rs.reduce((a, x) => a + x.pgCpu, 0)) / Math.max(1, total) }
+          : null,
       };
     };
     const [emb, pg1, pg2] = runs.map((rs, i) => agg(rs, targets[i].name));

@@ -814,7 +814,8 @@ function reportSections(results, targets, checks) {
       const x = pn[kind];
       const label = kind === 'grant' ? 'Durable grants/s' : 'GET profile/s';
       const line = (r) => `${int(r.rps)}/s`;
-      const detail = (r) => `mean ${fmt(r.mean, 1)} ms, p99 ${ms(r.p99)} ms; rounds ${r.roundsRps.join(' / ')}${r.non2xx || r.errors ? `; non2xx ${r.non2xx}, errors ${r.errors}` : ''}`;
+      const cpu = (r) => (r.cpuUsPerReq ? `; CPU us/req: ${Object.entries(r.cpuUsPerReq).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}` : '');
+      const detail = (r) => `mean ${fmt(r.mean, 1)} ms, p99 ${ms(r.p99)} ms; rounds ${r.roundsRps.join(' / ')}${r.non2xx || r.errors ? `; non2xx ${r.non2xx}, errors ${r.errors}` : ''}${cpu(r)}`;
       rows.push([`${label}, embedded SQLite (same run)`, line(x.embedded), 'baseline', undefined, detail(x.embedded)]);
       rows.push([`${label}, PostgreSQL, one node`, line(x.pgOne), kind === 'grant' ? `>= ${PG_NODES_TARGETS.onePgNodeVsEmbeddedGrants}x embedded` : 'reference', undefined, `${fmt(x.oneVsEmbedded, 2)}x embedded; ${detail(x.pgOne)}`]);
       rows.push([`${label}, PostgreSQL, two nodes (sum)`, line(x.pgTwo), 'reference', undefined, `${fmt(x.twoVsOne, 2)}x one node; ${detail(x.pgTwo)}`]);
