@@ -2,6 +2,7 @@
 // Preloaded into the ledger server (node -r bench/cpu-prof-preload.js dist/main.js) when
 // BENCH_PROFILE=1. Over the IPC channel the harness:
 //  - starts and stops V8's sampling profiler, so only the measured windows are profiled;
+//  - answers process.memoryUsage() (type 'memory');
 //  - reads SQL timings: better-sqlite3's Statement run/get/all are wrapped to time each call by
 //    connection (the FULL one is the event store, the NORMAL one the read models) and by SQL text.
 //    Every call is synchronous on the event loop, so this is time the loop was blocked, fsync included.
@@ -67,6 +68,9 @@ process.on('message', async (m) => {
       const wallMs = Number(process.hrtime.bigint() - statsSince) / 1e6;
       const sql = [...sqlStats].map(([key, s]) => ({ key, calls: s.calls, ms: s.ns / 1e6 }));
       process.send({ id: m.id, ok: true, wallMs, sql });
+    } else if (m.type === 'memory') {
+      // Where the resident memory is: V8 heap, off-heap buffers, and the rest (SQLite caches, code, stacks).
+      process.send({ id: m.id, ok: true, memory: process.memoryUsage() });
     }
   } catch (error) {
     process.send({ id: m.id, error: String(error && error.stack ? error.stack : error) });

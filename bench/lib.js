@@ -27,6 +27,52 @@ function cpuSecondsOf(pid) {
   }
 }
 
+/**
+ * CPU seconds per thread of a process (Linux /proc/<pid>/task/*), grouped: `main` (the event loop:
+ * tid = pid), the ledger's named worker threads (`ledger-writer`, `ledger-project`), and `other`
+ * (V8's GC and compiler threads, libuv's pool, the workers' own platform threads). null elsewhere.
+ */
+function threadCpuOf(pid) {
+  const fs = require('node:fs');
+  try {
+    const out = { main: 0, writer: 0, projector: 0, other: 0 };
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      let stat;
+      let comm;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+      const group = String(tid) === String(pid) ? 'main' : comm === 'ledger-writer' ? 'writer' : comm === 'ledger-project' ? 'projector' : 'other';
+      out[group] += seconds;
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** after - before, per thread group (seconds); null if either is. */
+function threadCpuDelta(before, after) {
+  if (!before || !after) return null;
+  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+}
+
+/** Reads VmRSS and VmHWM (peak) of a process in MB (Linux). */
+function memoryOf(pid) {
+  try {
+    const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key) => Number((new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status) || [])[1]);
+    return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -199,6 +245,7 @@ async function cannon(spec, seconds, connections) {
     ? { ...base, setupRequest: (req) => ({ ...req, headers: { ...spec.headers, ...spec.pick() } }) }
     : base;
   const serverCpu0 = spec.pid ? cpuSecondsOf(spec.pid) : null;
+  const threads0 = spec.pid ? threadCpuOf(spec.pid) : null;
   const clientCpu0 = process.cpuUsage();
   const result = await autocannon({
     url: spec.url,
@@ -208,13 +255,16 @@ async function cannon(spec, seconds, connections) {
     timeout: 10,
   });
   const serverCpu1 = spec.pid ? cpuSecondsOf(spec.pid) : null;
+  const threads = threadCpuDelta(threads0, spec.pid ? threadCpuOf(spec.pid) : null);
   const clientCpu = process.cpuUsage(clientCpu0);
   const total = result.requests.total; // completed requests, any status
   const duration = result.duration; // seconds, as measured
   return {
     serverCpu: serverCpu0 === null || serverCpu1 === null ? null : serverCpu1 - serverCpu0,
+    threads,
     clientCpu: (clientCpu.user + clientCpu.system) / 1e6,
     rps: total / duration,
+    mean: result.latency.average,
     p50: result.latency.p50,
     p90: result.latency.p90,
     p99: result.latency.p99,
@@ -265,6 +315,8 @@ async function compare(specs, { seconds, rounds, warmup, connections, onRun, bef
       name: spec.name,
       rps: total / duration,
       p50: sum((x) => x.p50) / rs.length,
+      // Mean latency over every request of the rounds (autocannon's percentiles are whole ms).
+      mean: sum((x) => x.mean * x.total) / Math.max(1, total),
       p99: Math.max(...rs.map((x) => x.p99)),
       max: Math.max(...rs.map((x) => x.max)),
       total,
@@ -275,6 +327,10 @@ async function compare(specs, { seconds, rounds, warmup, connections, onRun, bef
       bytesPerResponse: sum((x) => x.bytesPerResponse * x.total) / Math.max(1, total),
       // CPU time per completed request (µs): robust to the machine's noise, unlike req/s.
       serverCpuUsPerReq: rs.every((x) => x.serverCpu !== null) ? (1e6 * sum((x) => x.serverCpu)) / Math.max(1, total) : null,
+      // The same per thread group (main event loop, writer, projector, other): where the CPU goes.
+      threadCpuUsPerReq: rs.every((x) => x.threads)
+        ? Object.fromEntries(Object.keys(rs[0].threads).map((k) => [k, (1e6 * sum((x) => x.threads[k])) / Math.max(1, total)]))
+        : null,
       serverCpuUtil: rs.every((x) => x.serverCpu !== null) ? sum((x) => x.serverCpu) / duration : null,
       clientCpuUtil: sum((x) => x.clientCpu) / duration,
       duration,
@@ -317,4 +373,4 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-module.exports = { cpuSecondsOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare, ledgerEnv, wallMs, percentile };
+module.exports = { cpuSecondsOf, threadCpuOf, threadCpuDelta, memoryOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare, ledgerEnv, wallMs, percentile };

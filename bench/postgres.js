@@ -326,7 +326,7 @@ async function runPostgres({ log, cfg, clusters = [] }) {
   }
 }
 
-module.exports = { runPostgres, postgresConfig, TARGETS };
+module.exports = { runPostgres, postgresConfig, postgresCpuSeconds, TARGETS };
 
 if (require.main === module) {
   const log = (m) => process.stderr.write(`${m}\n`);

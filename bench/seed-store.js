@@ -20,6 +20,12 @@ const ROOT = path.resolve(__dirname, '..');
 const dist = (p) => require(path.join(ROOT, 'dist', p));
 
 const DAY = 86400e3;
+/**
+ * Every seeded access lasts this long: longer than the seeded year, so no expiry is due when the
+ * log is served. (With monthly periods ~90 % of the profiles would have an unrecorded expiry in the
+ * past, and a server started on the log would first write an expiry event for each of them.)
+ */
+const ACCESS_PERIOD = 400 * DAY;
 const PRODUCT = 'bench_monthly';
 
 /** mulberry32: small deterministic PRNG. */
@@ -53,13 +59,21 @@ function timeOrderedUuid(ms) {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-7${randomUUID().slice(15)}`;
 }
 
-/** Creates the schema through SqliteEventStore itself (exactly the ledger's), on an empty file. */
-async function createSchema(dbPath) {
-  const { SqliteEventStore } = dist('event-store/sqlite/sqlite-event-store');
-  const store = new SqliteEventStore({ path: dbPath, synchronous: 'NORMAL' });
-  const head = await store.headPosition();
-  await store.close();
-  if (head >= 0n) throw new Error(`${dbPath} already holds events`);
+/**
+ * Creates the log's own schema (LOG_SCHEMA, what the store's writer creates) on an empty file, in
+ * rollback-journal mode: a file left in WAL mode would keep its WAL while the seed writes (each page
+ * written twice); the insert worker turns WAL on at the end, as the ledger opens it.
+ */
+function createSchema(dbPath) {
+  const Database = require('better-sqlite3');
+  const { LOG_SCHEMA } = dist('event-store/sqlite/sqlite-log');
+  const db = new Database(dbPath);
+  try {
+    db.exec(LOG_SCHEMA);
+    if (db.prepare('SELECT COUNT(*) FROM events').pluck().get() > 0) throw new Error(`${dbPath} already holds events`);
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -217,7 +231,7 @@ function transaction(i, k, purchasedMs, firstMs) {
     refunded_at: null,
     cancellation_reason: null,
     originally_purchased_at: iso(firstMs),
-    expires_at: iso(purchasedMs + 30 * DAY),
+    expires_at: iso(purchasedMs + ACCESS_PERIOD),
     renew_status: true,
     renew_status_changed_at: null,
     billing_issue_detected_at: null,
@@ -233,7 +247,7 @@ function transaction(i, k, purchasedMs, firstMs) {
  * exactly as on the full one (same shape, same effects, same purchase_id), at a fraction of the cost.
  */
 function slim(state) {
-  state.transactions = {};
+  state.transactions = new Map();
   state.grants = [];
   return state;
 }
@@ -246,7 +260,7 @@ function slim(state) {
 async function seedHistory(dbPath, { events, profiles, appId = 'bench', rowsPerTx = 20_000, days = 365, seed = 42, onProgress } = {}) {
   const started = Date.now();
   const d = domain();
-  await createSchema(dbPath);
+  createSchema(dbPath);
   const w = new Writer(dbPath, rowsPerTx);
   const rand = prng(seed);
   profiles = Math.max(1, Math.min(profiles, Math.floor((events - 1) / 2)));
@@ -292,7 +306,7 @@ async function seedHistory(dbPath, { events, profiles, appId = 'bench', rowsPerT
       if (k === 0) states[p] = slim(d.state.evolve(states[p], decided[0]));
       byType.TransactionRecorded++;
     } else {
-      const expires = new Date(at + 30 * DAY).toISOString();
+      const expires = new Date(at + ACCESS_PERIOD).toISOString();
       const decided = must(d.decide.grantAccess(states[p], { access_level_id: 'premium', starts_at: null, expires_at: expires }, catalogue, ctx), 'grantAccess');
       w.push(d.profileStreamId(ids[p]), decided[0], grantMeta, at);
       byType.AccessGranted++;
@@ -311,7 +325,7 @@ async function seedHistory(dbPath, { events, profiles, appId = 'bench', rowsPerT
 async function seedFreshProfiles(dbPath, { profiles, appId = 'bench', rowsPerTx = 20_000 } = {}) {
   const started = Date.now();
   const d = domain();
-  await createSchema(dbPath);
+  createSchema(dbPath);
   const w = new Writer(dbPath, rowsPerTx);
   const now = Date.now() - 3600e3;
   seedCatalogue(d, w, appId, now - 60e3);

@@ -30,12 +30,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes, randomUUID } = require('node:crypto');
-const { Child, Client, freePort, waitForHttp, sleep, cpuSecondsOf, ledgerEnv, wallMs, percentile, pool } = require('./lib');
+const { Child, Client, freePort, waitForHttp, sleep, cpuSecondsOf, threadCpuOf, threadCpuDelta, ledgerEnv, wallMs, percentile, pool } = require('./lib');
 
 const ROOT = path.resolve(__dirname, '..');
 const PROFILE_PATH = '/api/v2/server-side-api/profile/';
 const GRANT_PATH = '/api/v2/server-side-api/purchase/profile/grant/access-level/';
-const TARGETS = { deliveriesPerSecond: 3000, lagP99Ms: 200 };
+const TARGETS = { deliveriesPerSecond: 6000, lagP99Ms: 200 };
 
 function webhookConfig(env = process.env) {
   const num = (name, dflt) => (env[name] === undefined || env[name] === '' ? dflt : Number(env[name]));
@@ -60,7 +60,7 @@ async function appendGrants(dbPath, profileIds) {
   const { initialProfileState } = require(path.join(ROOT, 'dist/domain/profile/profile.state'));
   const { initialCatalogue } = require(path.join(ROOT, 'dist/domain/catalogue/catalogue'));
   const { profileStreamId } = require(path.join(ROOT, 'dist/domain/profile/profile.events'));
-  const store = new SqliteEventStore({ path: dbPath, synchronous: 'FULL' });
+  const store = await SqliteEventStore.open({ path: dbPath, synchronous: 'FULL' });
   try {
     const state = { ...initialProfileState(), exists: true };
     const catalogue = initialCatalogue();
@@ -212,6 +212,7 @@ async function runWebhooks({ tmp, log, children, clients, cfg = webhookConfig(),
   const base0 = afterCreate.count;
   if (profile) await ledger.rpc({ type: 'prof-start', intervalUs: 250 });
   const cpu0 = cpuSecondsOf(ledger.pid);
+  const threads0 = threadCpuOf(ledger.pid);
   const writeStart = wallMs();
   let enqueued = 0;
   let writeErrors = 0;
@@ -242,6 +243,7 @@ async function runWebhooks({ tmp, log, children, clients, cfg = webhookConfig(),
   log(`webhooks (a): ${enqueued} grants written in ${fmt((writeEnd - writeStart) / 1000, 2)} s; waiting for the deliveries (timeout ${cfg.drainTimeout} s)`);
   const tpWait = await waitForDeliveries(receiver, base0 + enqueued, cfg.drainTimeout, ledger);
   const cpu1 = cpuSecondsOf(ledger.pid);
+  const threads = threadCpuDelta(threads0, threadCpuOf(ledger.pid));
   if (profile) {
     const dirOut = path.join(__dirname, 'profiles');
     fs.mkdirSync(dirOut, { recursive: true });
@@ -273,6 +275,8 @@ async function runWebhooks({ tmp, log, children, clients, cfg = webhookConfig(),
     receiverRate: span ? (tpTally.received - 1) / span : null,
     drainSeconds,
     drainRate: drainSeconds ? tpTally.received / drainSeconds : null,
+    // Ledger CPU per delivery by thread (us): main event loop, log writer, projection thread, other.
+    threadCpuUsPerDelivery: threads ? Object.fromEntries(Object.entries(threads).map(([k, v]) => [k, (1e6 * v) / Math.max(1, tpTally.received)])) : null,
     ledgerCpuUtil: cpu0 !== null && cpu1 !== null && drainSeconds ? (cpu1 - cpu0) / ((wallMs() - writeStart) / 1000) : null,
     perSecond: perSecond(arrivals),
   };

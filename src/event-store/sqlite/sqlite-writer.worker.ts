@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { nameThisThread } from '../../shared/worker-thread';
 import { openSqlite, SqliteSynchronous } from '../../sqlite/open-sqlite';
 import { AppendRequest, SqliteLogWriter } from './sqlite-log-writer';
 
@@ -20,6 +21,7 @@ export type WriterReply =
   | { kind: 'closed' };
 
 const MAX_GROUP = 1000;
+nameThisThread('ledger-writer');
 const port = parentPort!;
 const { path, synchronous } = workerData as { path: string; synchronous: SqliteSynchronous };
 const db = openSqlite(path, { synchronous });

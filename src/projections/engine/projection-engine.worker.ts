@@ -3,6 +3,7 @@ import { createEventStore } from '../../event-store/event-store.factory';
 import { EVENTS_CHANNEL, READ_MODELS_CHANNEL, REBUILT } from '../../postgres/notify-channels';
 import { PostgresListener } from '../../postgres/postgres-listener';
 import { isPostgresUrl } from '../../postgres/postgres-pool';
+import { nameThisThread } from '../../shared/worker-thread';
 import { Projector } from '../projector';
 import { isPostgresLocation, openReadModelWriter } from '../read-model-store.factory';
 import { EngineCall, EngineSettings, FromEngine, ToEngine } from './engine-protocol';
@@ -34,6 +35,7 @@ function channelsOf(settings: EngineSettings): Map<string, string[]> {
 }
 
 async function main(): Promise<void> {
+  nameThisThread('ledger-project');
   const port = parentPort!;
   const settings = workerData as EngineSettings;
   const send = (message: FromEngine) => port.postMessage(message);
