@@ -39,6 +39,10 @@ const postgresLeg = {
   setupFiles: ['<rootDir>/test/support/on-postgres.js'],
 };
 
+// Worker threads started from sources load them through tsx (src/shared/worker-thread.ts): no
+// compile cache of its own left in the system's temporary folder.
+process.env.TSX_DISABLE_CACHE = '1';
+
 /** @type {import('jest').Config} */
 module.exports = {
   // A run-wide option (ignored inside projects).
