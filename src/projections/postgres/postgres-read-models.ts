@@ -14,6 +14,7 @@ import {
   StoredProfile,
   StreamFailure,
 } from '../read-model-store.port';
+import { DELIVERY_COLUMNS, DeliveryRow, deliveryView, FailureRow, failureOf, ProfileLookupRow, storedProfile } from '../read-model-rows';
 import { ensurePostgresReadModelSchema, inTransaction, LIVE } from './postgres-read-model-schema';
 
 export interface PostgresReadModelOptions {
@@ -32,46 +33,6 @@ const holdable = (...texts: string[]) => texts.every((t) => !t.includes('\u0000'
 /** bigint columns arrive as strings (pg keeps their full range); these all fit a double. */
 type Big = string;
 
-interface DeliveryRow {
-  seq: Big;
-  id: string;
-  endpoint_id: string;
-  profile_id: string;
-  profile_sequence: Big;
-  event_type: string;
-  status: DeliveryView['status'];
-  attempts: number;
-  last_status: number | null;
-  last_response_excerpt: string | null;
-  last_error: string | null;
-  last_attempt_at: Big | null;
-  next_attempt_at: Big;
-  delivered_at: Big | null;
-  created_at: Big;
-}
-
-const DELIVERY_COLUMNS =
-  'seq, id, endpoint_id, profile_id, profile_sequence, event_type, status, attempts, last_status, last_response_excerpt, last_error, last_attempt_at, next_attempt_at, delivered_at, created_at';
-
-const iso = (ms: Big | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
-
-const deliveryView = (r: DeliveryRow): DeliveryView => ({
-  id: r.id,
-  endpoint_id: r.endpoint_id,
-  profile_id: r.profile_id,
-  profile_sequence: Number(r.profile_sequence),
-  event_type: r.event_type,
-  status: r.status,
-  attempts: r.attempts,
-  last_response_status: r.last_status,
-  last_response_excerpt: r.last_response_excerpt,
-  last_error: r.last_error,
-  last_attempt_at: iso(r.last_attempt_at),
-  next_attempt_at: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-  delivered_at: iso(r.delivered_at),
-  created_at: iso(r.created_at)!,
-});
-
 interface ReadyRow {
   seq: Big;
   id: string;
@@ -84,40 +45,9 @@ interface ReadyRow {
 
 const readyDelivery = (r: ReadyRow): ReadyDelivery => ({ ...r, seq: Number(r.seq) });
 
-interface FailureRow {
-  stream_id: string;
-  position: Big;
-  event_type: string;
-  error: string;
-}
-
-const failureOf = (r: FailureRow): StreamFailure => ({ stream_id: r.stream_id, position: BigInt(r.position), event_type: r.event_type, error: r.error });
-
-interface ProfileLookupRow {
-  profile_id: string;
-  revision: Big;
-  view: string;
-  stopped_position: Big | null;
-  stopped_type: string | null;
-  stopped_error: string | null;
-}
-
 const PROFILE_LOOKUP = `
   SELECT p.profile_id, p.revision, p.view, s.position AS stopped_position, s.event_type AS stopped_type, s.error AS stopped_error
   FROM ledger_rm_profiles p LEFT JOIN ledger_rm_stopped s ON s.stream_id = 'profile-' || p.profile_id`;
-
-const storedProfile = (r: ProfileLookupRow | undefined): StoredProfile | null =>
-  r === undefined
-    ? null
-    : {
-        profile_id: r.profile_id,
-        revision: BigInt(r.revision),
-        view: r.view,
-        stopped:
-          r.stopped_position === null
-            ? null
-            : { stream_id: `profile-${r.profile_id}`, position: BigInt(r.stopped_position), event_type: r.stopped_type!, error: r.stopped_error! },
-      };
 
 /**
  * A profile's deliveries to an endpoint go in sequence order: one may be claimed only when nothing

@@ -11,82 +11,12 @@ import {
   StoredProfile,
   StreamFailure,
 } from '../read-model-store.port';
+import { DELIVERY_COLUMNS, DeliveryRow, deliveryView, FailureRow, failureOf, ProfileLookupRow, storedProfile } from '../read-model-rows';
 import { ensureReadModelSchema } from './sqlite-read-model-schema';
-
-interface DeliveryRow {
-  seq: number;
-  id: string;
-  endpoint_id: string;
-  profile_id: string;
-  profile_sequence: number;
-  event_type: string;
-  status: DeliveryView['status'];
-  attempts: number;
-  last_status: number | null;
-  last_response_excerpt: string | null;
-  last_error: string | null;
-  last_attempt_at: number | null;
-  next_attempt_at: number;
-  delivered_at: number | null;
-  created_at: number;
-}
-
-const DELIVERY_COLUMNS =
-  'seq, id, endpoint_id, profile_id, profile_sequence, event_type, status, attempts, last_status, last_response_excerpt, last_error, last_attempt_at, next_attempt_at, delivered_at, created_at';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-const deliveryView = (r: DeliveryRow): DeliveryView => ({
-  id: r.id,
-  endpoint_id: r.endpoint_id,
-  profile_id: r.profile_id,
-  profile_sequence: r.profile_sequence,
-  event_type: r.event_type,
-  status: r.status,
-  attempts: r.attempts,
-  last_response_status: r.last_status,
-  last_response_excerpt: r.last_response_excerpt,
-  last_error: r.last_error,
-  last_attempt_at: iso(r.last_attempt_at),
-  next_attempt_at: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-  delivered_at: iso(r.delivered_at),
-  created_at: iso(r.created_at)!,
-});
-
-interface FailureRow {
-  stream_id: string;
-  position: number;
-  event_type: string;
-  error: string;
-}
-
-const failureOf = (r: FailureRow): StreamFailure => ({ stream_id: r.stream_id, position: BigInt(r.position), event_type: r.event_type, error: r.error });
-
-interface ProfileLookupRow {
-  profile_id: string;
-  revision: number;
-  view: string;
-  stopped_position: number | null;
-  stopped_type: string | null;
-  stopped_error: string | null;
-}
 
 const PROFILE_LOOKUP = `
   SELECT p.profile_id, p.revision, p.view, s.position AS stopped_position, s.event_type AS stopped_type, s.error AS stopped_error
   FROM profiles p LEFT JOIN stopped_streams s ON s.stream_id = 'profile-' || p.profile_id`;
-
-const storedProfile = (r: ProfileLookupRow | undefined): StoredProfile | null =>
-  r === undefined
-    ? null
-    : {
-        profile_id: r.profile_id,
-        revision: BigInt(r.revision),
-        view: r.view,
-        stopped:
-          r.stopped_position === null
-            ? null
-            : { stream_id: `profile-${r.profile_id}`, position: BigInt(r.stopped_position), event_type: r.stopped_type!, error: r.stopped_error! },
-      };
 
 /** Statements every connection to the read models may run. */
 function reads(db: Database.Database) {
@@ -337,7 +267,7 @@ export class SqliteReadModelReader implements ReadModelReader {
   async profileDeliveries(appId: string, profileId: string, limit: number, beforeSeq: number | null) {
     const rows = this.q.ofProfile.all(appId, profileId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1);
     const page = rows.slice(0, limit);
-    return { data: page.map(deliveryView), nextBeforeSeq: rows.length > limit ? page[page.length - 1].seq : null };
+    return { data: page.map(deliveryView), nextBeforeSeq: rows.length > limit ? Number(page[page.length - 1].seq) : null };
   }
 
   async stoppedStreams(): Promise<StreamFailure[]> {
