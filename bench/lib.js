@@ -373,4 +373,29 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-module.exports = { cpuSecondsOf, threadCpuOf, threadCpuDelta, memoryOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare, ledgerEnv, wallMs, percentile };
+const PROFILE_PATH = '/api/v2/server-side-api/profile/';
+const GRANT_PATH = '/api/v2/server-side-api/purchase/profile/grant/access-level/';
+
+/**
+ * The two requests the benchmark compares ledgers with, as compare() targets: GET a random seeded
+ * profile (bench-0..profiles-1), and grant it premium (durable).
+ */
+function ledgerRequests({ secret, profiles }) {
+  const auth = { authorization: `Api-Key ${secret}` };
+  const pick = () => ({ 'adapty-customer-user-id': `bench-${Math.floor(Math.random() * profiles)}` });
+  return {
+    get: (l, name) => ({ name, pid: l.child.pid, url: l.url, method: 'GET', path: PROFILE_PATH, headers: { ...auth }, pick }),
+    grant: (l, name) => ({
+      name,
+      pid: l.child.pid,
+      url: l.url,
+      method: 'POST',
+      path: GRANT_PATH,
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ access_level_id: 'premium' }),
+      pick,
+    }),
+  };
+}
+
+module.exports = { cpuSecondsOf, threadCpuOf, threadCpuDelta, memoryOf, sleep, freePort, Child, Client, pool, waitForHttp, cannon, compare, ledgerEnv, wallMs, percentile, PROFILE_PATH, GRANT_PATH, ledgerRequests };

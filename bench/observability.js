@@ -6,10 +6,8 @@
 // settings to the "on" ledger there (e.g. LOG_REQUESTS=0 to see what metrics alone cost).
 const fs = require('node:fs');
 const path = require('node:path');
-const { Child, Client, freePort, waitForHttp, ledgerEnv, compare } = require('./lib');
+const { Child, Client, freePort, waitForHttp, ledgerEnv, compare, ledgerRequests, PROFILE_PATH } = require('./lib');
 
-const PROFILE_PATH = '/api/v2/server-side-api/profile/';
-const GRANT_PATH = '/api/v2/server-side-api/purchase/profile/grant/access-level/';
 
 async function startLedger({ root, tmp, name, secret, extraEnv, state }) {
   const port = await freePort();
@@ -36,19 +34,7 @@ async function measureObservabilityCost({ root, tmp, secret, state, log, seed, p
   const off = await startLedger({ root, tmp, name: 'observability-off', secret, extraEnv: { LOG_REQUESTS: '0', METRICS_ENABLED: '0' }, state });
   await Promise.all([seed(on.client), seed(off.client)]);
   log(`   two fresh ledgers seeded with ${profiles} profiles each: metrics and request logs on (pid ${on.child.pid}) and off (pid ${off.child.pid})`);
-  const auth = { authorization: `Api-Key ${secret}` };
-  const pick = () => ({ 'adapty-customer-user-id': `bench-${Math.floor(Math.random() * profiles)}` });
-  const get = (l, name) => ({ name, pid: l.child.pid, url: l.url, method: 'GET', path: PROFILE_PATH, headers: { ...auth }, pick });
-  const grant = (l, name) => ({
-    name,
-    pid: l.child.pid,
-    url: l.url,
-    method: 'POST',
-    path: GRANT_PATH,
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ access_level_id: 'premium' }),
-    pick,
-  });
+  const { get, grant } = ledgerRequests({ secret, profiles });
   const [getOn, getOff] = await compare([get(on, 'GET, metrics+logs on'), get(off, 'GET, metrics+logs off')], options);
   const [grantOn, grantOff] = await compare([grant(on, 'grant, metrics+logs on'), grant(off, 'grant, metrics+logs off')], options);
   await Promise.all([on.child.stop(), off.child.stop()]);

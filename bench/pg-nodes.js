@@ -10,13 +10,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
-const { Child, Client, freePort, waitForHttp, ledgerEnv, cannon, pool } = require('./lib');
+const { Child, Client, freePort, waitForHttp, ledgerEnv, cannon, pool, ledgerRequests, PROFILE_PATH, GRANT_PATH } = require('./lib');
 const { startCluster, stopCluster, createDatabase } = require('../test/support/pg-cluster');
 const { postgresCpuSeconds } = require('./postgres');
 
 const ROOT = path.resolve(__dirname, '..');
-const PROFILE_PATH = '/api/v2/server-side-api/profile/';
-const GRANT_PATH = '/api/v2/server-side-api/purchase/profile/grant/access-level/';
 const TARGETS = { onePgNodeVsEmbeddedGrants: 0.5 };
 
 function pgNodesConfig(env = process.env) {
@@ -70,18 +68,7 @@ async function runPgNodes({ tmp, log, children, clients, clusters, options, prof
   await Promise.all([seed(embedded.client, profiles), seed(nodeA.client, profiles)]);
   log(`pg-nodes: seeded ${profiles} profiles with a grant each on the embedded store and on PostgreSQL`);
 
-  const auth = { authorization: `Api-Key ${secret}` };
-  const pick = () => ({ 'adapty-customer-user-id': `bench-${Math.floor(Math.random() * profiles)}` });
-  const get = (l) => ({ pid: l.child.pid, url: l.url, method: 'GET', path: PROFILE_PATH, headers: { ...auth }, pick });
-  const grant = (l) => ({
-    pid: l.child.pid,
-    url: l.url,
-    method: 'POST',
-    path: GRANT_PATH,
-    headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ access_level_id: 'premium' }),
-    pick,
-  });
+  const { get, grant } = ledgerRequests({ secret, profiles });
   // PostgreSQL's CPU (postmaster and its backends) over each run, to put beside the node's own.
   const withPgCpu = (run) => async (s) => {
     const before = postgresCpuSeconds(info);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { call, RunningLedger, startLedger, V2 } from './support/ledger-server';
+import { randomWorkload } from './support/random-workload';
 import { onPostgres, sql, storeEnv } from './support/test-store';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
@@ -37,45 +38,7 @@ describe('ledger CLI: rebuild, verify, history', () => {
     env = { ...process.env, ...(await storeEnv(ledger.dir)), API_KEYS: 'app1:x,app2:y' };
     await call(ledger.url, { method: 'PUT', path: '/admin/v1/products/monthly', body: { access_level_id: 'premium' } });
     // A random workload over a few profiles: creates, attributes, grants, revokes, transactions, a delete.
-    let seed = 42;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const now = Date.now();
-    for (let i = 0; i < 120; i++) {
-      const user = `cli-${rnd(8)}`;
-      await call(ledger.url, { method: 'POST', path: `${V2}/profile/`, customerUserId: user, body: {} });
-      switch (rnd(4)) {
-        case 0:
-          await call(ledger.url, { method: 'PATCH', path: `${V2}/profile/`, customerUserId: user, body: { custom_attributes: [{ key: `k${rnd(3)}`, value: rnd(2) ? 'v' : null }] } });
-          break;
-        case 1:
-          await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: user, body: { access_level_id: 'premium', expires_at: new Date(now + rnd(5) * 86_400_000 + 1000).toISOString() } });
-          break;
-        case 2:
-          await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/revoke/access-level/`, customerUserId: user, body: { access_level_id: 'premium' } });
-          break;
-        default:
-          await call(ledger.url, {
-            method: 'POST',
-            path: `${V2}/purchase/set/transaction/`,
-            customerUserId: user,
-            body: {
-              purchase_type: 'subscription',
-              store: 'stripe',
-              store_product_id: 'monthly',
-              store_transaction_id: `t${rnd(4)}`,
-              store_original_transaction_id: 'c1',
-              price: { country: 'US', currency: 'USD', value: 4.99 },
-              purchased_at: new Date(now - 86_400_000).toISOString(),
-              originally_purchased_at: new Date(now - 86_400_000).toISOString(),
-              expires_at: new Date(now + 86_400_000).toISOString(),
-              renew_status: rnd(2) === 0,
-            },
-          });
-      }
-    }
+    await randomWorkload((r) => call(ledger.url, r), { seed: 42, steps: 120, now: Date.now() });
     await call(ledger.url, { method: 'DELETE', path: `${V2}/profile/`, customerUserId: 'cli-3' });
     await call(ledger.url, { method: 'POST', path: `${V2}/profile/`, customerUserId: 'cli-history', body: { first_name: 'Ada' } });
     await call(ledger.url, { method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'cli-history', body: { access_level_id: 'premium' } });

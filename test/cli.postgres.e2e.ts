@@ -12,6 +12,7 @@ import { PostgresEventStore } from '../src/event-store/postgres/postgres-event-s
 import { REBUILD_LOCK } from '../src/postgres/advisory-locks';
 import { builtDist, cleanupAll, http, LedgerProcess, processEnv, SECRET, startLedger, tempDir, V2 } from './support/process-ledger';
 import { freshDatabase } from './support/postgres';
+import { randomWorkload } from './support/random-workload';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 jest.setTimeout(120_000);
@@ -55,50 +56,7 @@ describe('ledger CLI on PostgreSQL read models', () => {
     expect((await call({ method: 'PUT', path: '/admin/v1/products/monthly', body: { access_level_id: 'premium' } })).status).toBe(200);
     expect((await call({ method: 'POST', path: '/admin/v1/webhook-endpoints', body: { url: hook } })).status).toBe(201);
     // A random workload over a few profiles: creates, attributes, grants, revokes, transactions, a delete.
-    let seed = 7;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const now = Date.now();
-    for (let i = 0; i < 80; i++) {
-      const user = `cli-${rnd(8)}`;
-      await call({ method: 'POST', customerUserId: user, body: {} });
-      switch (rnd(4)) {
-        case 0:
-          await call({ method: 'PATCH', customerUserId: user, body: { custom_attributes: [{ key: `k${rnd(3)}`, value: rnd(2) ? 'v' : null }] } });
-          break;
-        case 1:
-          await call({
-            method: 'POST',
-            path: `${V2}/purchase/profile/grant/access-level/`,
-            customerUserId: user,
-            body: { access_level_id: 'premium', expires_at: new Date(now + rnd(5) * 86_400_000 + 1000).toISOString() },
-          });
-          break;
-        case 2:
-          await call({ method: 'POST', path: `${V2}/purchase/profile/revoke/access-level/`, customerUserId: user, body: { access_level_id: 'premium' } });
-          break;
-        default:
-          await call({
-            method: 'POST',
-            path: `${V2}/purchase/set/transaction/`,
-            customerUserId: user,
-            body: {
-              purchase_type: 'subscription',
-              store: 'stripe',
-              store_product_id: 'monthly',
-              store_transaction_id: `t${rnd(4)}`,
-              store_original_transaction_id: 'c1',
-              price: { country: 'US', currency: 'USD', value: 4.99 },
-              purchased_at: new Date(now - 86_400_000).toISOString(),
-              originally_purchased_at: new Date(now - 86_400_000).toISOString(),
-              expires_at: new Date(now + 86_400_000).toISOString(),
-              renew_status: rnd(2) === 0,
-            },
-          });
-      }
-    }
+    await randomWorkload(call, { seed: 7, steps: 80, now: Date.now() });
     await call({ method: 'DELETE', customerUserId: 'cli-3' });
     await call({ method: 'POST', customerUserId: 'cli-history', body: {} });
     await call({ method: 'POST', path: `${V2}/purchase/profile/grant/access-level/`, customerUserId: 'cli-history', body: { access_level_id: 'premium' } });

@@ -328,6 +328,8 @@ describe('support console in Chromium', () => {
     await shot(page, '6-confirm-grant');
     await page.keyboard.press('Escape');
     await page.waitForSelector('#confirm', { state: 'hidden' });
+    // The message is written once the dialog's close event has run, which may come after it is hidden.
+    await page.waitForFunction(() => document.getElementById('actions-message')?.textContent !== '');
     expect(await page.textContent('#actions-message')).toBe('Nothing was granted.');
     expect((await historyOf(ACTED_ON)).map((e) => e.type)).toEqual(['ProfileCreated']);
 

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { cleanupAll, http, LedgerProcess, Reply, Req, sleep, startLedger, stable, tempDir, V2 } from './support/process-ledger';
 import { freshDatabase } from './support/postgres';
 import { Received, WebhookReceiver } from './support/webhook-receiver';
+import { coinPurchase, endingSubscription } from './support/request-bodies';
 
 // About a minute on a quiet two-core machine; room for a loaded one.
 jest.setTimeout(120_000);
@@ -115,15 +116,7 @@ describe('three nodes on one PostgreSQL database', () => {
           method: 'POST',
           path: SET_TRANSACTION,
           customerUserId: user,
-          body: {
-            purchase_type: 'one_time_purchase',
-            store: 'app_store',
-            store_product_id: 'coins',
-            store_transaction_id: id,
-            store_original_transaction_id: id,
-            price: { country: 'US', currency: 'USD', value: 1 },
-            purchased_at: '2024-01-01T00:00:00.000Z',
-          },
+          body: coinPurchase(id),
         });
       }),
     );
@@ -156,18 +149,7 @@ describe('three nodes on one PostgreSQL database', () => {
           method: 'POST',
           path: SET_TRANSACTION,
           customerUserId: user,
-          body: {
-            purchase_type: 'subscription',
-            store: 'stripe',
-            store_product_id: 'monthly',
-            store_transaction_id: `tx-${user}`,
-            store_original_transaction_id: `tx-${user}`,
-            price: { country: 'US', currency: 'USD', value: 1 },
-            purchased_at: new Date(now - 60_000).toISOString(),
-            originally_purchased_at: new Date(now - 60_000).toISOString(),
-            expires_at: new Date(now + 1500).toISOString(),
-            renew_status: false,
-          },
+          body: endingSubscription(`tx-${user}`, now, now + 1500),
         });
         expect(r.status).toBe(200);
         return id;

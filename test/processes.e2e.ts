@@ -20,6 +20,7 @@ import {
 } from './support/process-ledger';
 import { inspectStore } from './support/process-store';
 import { emptyReadModelsEnv, onPostgres } from './support/test-store';
+import { coinPurchase } from './support/request-bodies';
 
 jest.setTimeout(30000);
 
@@ -269,15 +270,7 @@ describe('two processes on one store (one SQLite file, or one PostgreSQL databas
         method: 'POST',
         path: SET_TRANSACTION,
         customerUserId: cuid,
-        body: {
-          purchase_type: 'one_time_purchase',
-          store: 'app_store',
-          store_product_id: 'coins',
-          store_transaction_id: id,
-          store_original_transaction_id: id,
-          price: { country: 'US', currency: 'USD', value: 1 },
-          purchased_at: '2024-01-01T00:00:00.000Z',
-        },
+        body: coinPurchase(id),
       });
     });
     const replies = await Promise.all(writes);

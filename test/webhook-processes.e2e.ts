@@ -5,6 +5,7 @@
  */
 import { cleanupAll, http, LedgerProcess, sleep, startLedger, tempDir, V2 } from './support/process-ledger';
 import { Received, WebhookReceiver } from './support/webhook-receiver';
+import { endingSubscription } from './support/request-bodies';
 
 jest.setTimeout(60_000);
 
@@ -66,18 +67,7 @@ describe('webhooks across processes', () => {
           method: 'POST',
           path: `${V2}/purchase/set/transaction/`,
           customerUserId: u,
-          body: {
-            purchase_type: 'subscription',
-            store: 'stripe',
-            store_product_id: 'monthly',
-            store_transaction_id: `tx-${u}`,
-            store_original_transaction_id: `tx-${u}`,
-            price: { country: 'US', currency: 'USD', value: 1 },
-            purchased_at: new Date(now - 60_000).toISOString(),
-            originally_purchased_at: new Date(now - 60_000).toISOString(),
-            expires_at: new Date(now + 1500).toISOString(),
-            renew_status: false,
-          },
+          body: endingSubscription(`tx-${u}`, now, now + 1500),
         });
         expect(r.status).toBe(200);
         return id;
