@@ -69,6 +69,7 @@ export async function createLedgerApp(config: LedgerConfig, clock: Clock = syste
   const runtime = await LedgerRuntime.open(config, clock, options.ids ?? randomIds, metrics ?? NO_METRICS);
   const probe = new LedgerProbe(runtime.store, runtime.engine, runtime.readModels, config.readyMaxLagEvents);
   metrics?.watch(probe);
+  metrics?.watchUnattributed(() => runtime.unattributedWaiting());
   const shutdown = new ShutdownState();
   runtime.startBackground();
   const adapter = new FastifyAdapter({

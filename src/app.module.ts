@@ -24,6 +24,16 @@ import { V1ProfileController } from './http/v1/v1-profile.controller';
 import { V1StripeController } from './http/v1/v1-stripe.controller';
 import { ResolveV1ProfileHandler } from './application/v1/resolve-v1-profile.handler';
 import type { LedgerRuntime } from './ledger-runtime';
+import { AppStoreAdminController, AppStoreNotificationsController } from './http/stores/app-store.controller';
+import {
+  GetAppStoreChainHandler,
+  GetAppStoreSetupHandler,
+  LinkAppStoreTransactionHandler,
+  ListUnattributedHandler,
+  ReceiveAppStoreNotificationHandler,
+  RemoveAppStoreSetupHandler,
+  SaveAppStoreSetupHandler,
+} from './application/app-store/app-store.handlers';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
@@ -66,6 +76,13 @@ const HANDLERS = [
   GetProfileHistoryHandler,
   GetProfileAsOfHandler,
   ResolveV1ProfileHandler,
+  SaveAppStoreSetupHandler,
+  RemoveAppStoreSetupHandler,
+  GetAppStoreSetupHandler,
+  ReceiveAppStoreNotificationHandler,
+  LinkAppStoreTransactionHandler,
+  ListUnattributedHandler,
+  GetAppStoreChainHandler,
 ];
 
 /** How long webhook requests in flight at shutdown may take before their leases are given up. */
@@ -112,6 +129,8 @@ export class AppModule {
         V1ProfileController,
         V1StripeController,
         ConsoleController,
+        AppStoreAdminController,
+        AppStoreNotificationsController,
         HealthController,
         ...(metrics ? [MetricsController] : []),
       ],

@@ -26,6 +26,13 @@ import { EndpointVerifier } from './webhooks/endpoint-verification';
 import { DELIVERY_TIMEOUT_MS } from './webhooks/webhook-sender';
 import { EngineMetrics, NO_METRICS } from './observability/engine-metrics';
 import { MeteredEventStore } from './observability/metered-event-store';
+import { appStoreParts, AppStoreParts } from './app-store.composition';
+import { AppStoreChains } from './application/app-store/app-store-chains';
+import { AppStoreIntake } from './application/app-store/app-store-intake';
+import { STORE_INTAKE_STATS } from './application/app-store/app-store-ports';
+import { AppStoreSetupRepository } from './application/app-store/app-store-repositories';
+import { appStoreSetupStreamId } from './domain/app-store/app-store-setup';
+import { openStoreIntakeStats, StoreIntakeStats } from './projections/store-intake/store-intake-stats';
 
 /** How long a read waits for the read models to reach the log's head before answering 503. */
 const FRESHNESS_TIMEOUT_MS = 10_000;
@@ -59,6 +66,8 @@ export class LedgerRuntime {
       freshness: ReadModelFreshness;
       outbox: Outbox;
       metrics: EngineMetrics;
+      stats: StoreIntakeStats;
+      appStore: AppStoreParts;
     },
   ) {}
 
@@ -88,6 +97,7 @@ export class LedgerRuntime {
       projectionLogger.error(`stream ${f.stream_id} stopped at position ${f.position} (${f.event_type}): ${f.error}; reads of it answer 503 until a fix and \`ledger rebuild\``);
     engine.stopped.forEach(logStopped);
     engine.onProgress(({ stopped }) => stopped.forEach(logStopped));
+    const stats = await openStoreIntakeStats(readModelLocationOf(config));
     const context = new CommandContext(clock, ids);
     const repository = <S, E>(options: Omit<RepositoryOptions<S, E>, 'afterAppend'>) => ({
       ...options,
@@ -101,6 +111,7 @@ export class LedgerRuntime {
     const freshness = new ReadModelFreshness(store, engine, FRESHNESS_TIMEOUT_MS);
     const outbox = new Outbox(engine, readModels, freshness, clock);
     const decisions = new ProfileDecisions(profiles, reservations, catalogues, context);
+    const appStore = appStoreParts({ store, config, context, profiles, catalogues, decisions, stats, metrics, afterAppend: () => engine.wake() });
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
       { provide: CLOCK, useValue: clock },
@@ -115,8 +126,19 @@ export class LedgerRuntime {
       { provide: Outbox, useValue: outbox },
       { provide: EndpointDecisions, useValue: new EndpointDecisions(endpoints, engine, context) },
       { provide: EndpointVerifier, useValue: new EndpointVerifier({ allowPrivateAddresses: config.webhookAllowPrivateUrls }) },
+      { provide: STORE_INTAKE_STATS, useValue: stats },
+      { provide: AppStoreSetupRepository, useValue: appStore.setups },
+      { provide: AppStoreChains, useValue: appStore.chains },
+      { provide: AppStoreIntake, useValue: appStore.intake },
     ];
-    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics });
+    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics, stats, appStore });
+  }
+
+  /** Original App Store transactions waiting for a profile, across the configured apps (a gauge). */
+  async unattributedWaiting(): Promise<number> {
+    let waiting = 0;
+    for (const { appId } of this.config.apiKeys) waiting += (await this.parts.appStore.setups.load(appStoreSetupStreamId(appId))).state.unattributed.size;
+    return waiting;
   }
 
   /** Webhook delivery and expiry scheduling. */
@@ -167,6 +189,7 @@ export class LedgerRuntime {
     this.background = [];
     await this.engine.close();
     await this.readModels.close();
+    await this.parts.stats.close();
     await this.store.close();
   }
 }

@@ -41,6 +41,8 @@ describe('architecture', () => {
     ['event-store', ['event-store', 'domain', 'shared', 'sqlite', 'postgres']],
     ['projections', ['projections', 'domain', 'event-store', 'shared', 'sqlite', 'postgres']],
     ['webhooks', ['webhooks', 'domain', 'projections', 'shared', 'observability']],
+    // Store adapters (Apple's verifier) implement the application's ports.
+    ['stores', ['stores', 'application', 'domain', 'shared']],
     ['observability', ['observability', 'config', 'event-store', 'projections', 'webhooks', 'shared']],
     ['lifecycle', ['lifecycle', 'config']],
     ['config', ['config', 'sqlite', 'postgres', 'webhooks']],

@@ -82,7 +82,8 @@ describe('a poison event stops its own stream, never the ledger', () => {
 
     const endpoints = await http(s.url, { path: '/admin/v1/webhook-endpoints' });
     expect(endpoints).toEqual({ status: 200, body: { data: [] } });
-    expect(s.stdout + s.stderr).toMatch(new RegExp(`stream profile-${victimId} stopped at position \\d+ \\(AttributesUpdated\\)`));
+    // Log lines are written in batches (every 250 ms): the stop may still be in the batch.
+    await s.waitForStdout(new RegExp(`stream profile-${victimId} stopped at position \\d+ \\(AttributesUpdated\\)`));
     await s.stop();
 
     const verified = ledgerCli(true, 'verify');

@@ -53,6 +53,7 @@ describe('nodes sharing PostgreSQL read models', () => {
         'ledger_rm_meta',
         'ledger_rm_profiles',
         'ledger_rm_stopped',
+        'ledger_rm_store_intake_stats',
       ]);
     } finally {
       await db.end();

@@ -7,6 +7,7 @@ import { eventStoreOptionsOf, readModelLocationOf } from '../store-options';
 import { formatHistory, HistoryNotFound, historyJson, loadHistory } from './history';
 import { rebuild } from './rebuild';
 import { verify } from './verify';
+import { importAppStore } from './app-store-import';
 
 const EXIT = { ok: 0, differences: 1, usage: 2, notFound: 3 };
 
@@ -44,8 +45,18 @@ async function withStore<T>(run: (store: Awaited<ReturnType<typeof createEventSt
   }
 }
 
+async function withWritableStore<T>(run: (store: Awaited<ReturnType<typeof createEventStore>>, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env, { generateKey: false });
+  const store = await createEventStore(eventStoreOptionsOf(config));
+  try {
+    return await run(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
 const program = new Command('ledger')
-  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history.\nUses the same EVENT_STORE_URL (and READ_MODEL_URL or PROJECTIONS_PATH) as the server.')
+  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history, import App Store notifications.\nUses the same EVENT_STORE_URL (and READ_MODEL_URL or PROJECTIONS_PATH) as the server.')
   .showHelpAfterError();
 
 program
@@ -101,6 +112,29 @@ program
       const asOf = opts.asOf ?? null;
       process.stdout.write(opts.json ? `${JSON.stringify(historyJson(profileId, events, asOf), null, 2)}\n` : `${formatHistory(profileId, events, asOf)}\n`);
     });
+  });
+
+const appStore = program.command('app-store').description('App Store Server Notifications');
+
+appStore
+  .command('import')
+  .description('backfill notifications (one signedPayload, or {"signedPayload": …}, per line) through the same verification, attribution and deduplication as the intake; exit 1 when any line is refused')
+  .argument('<app_id>', 'the app the notifications are for')
+  .argument('<file>', 'the file of notifications')
+  .action(async (appId: string, file: string) => {
+    const refused = await withWritableStore(async (store, config) => {
+      const bar = new SingleBar({ format: 'import [{bar}] {percentage}% | {value} of {total} notifications | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic);
+      const result = await importAppStore(store, config, appId, file, {
+        start: (total) => bar.start(Math.max(total, 1), 0),
+        update: (done) => bar.update(done),
+        stop: () => bar.stop(),
+      });
+      const counts = [...result.outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+      process.stdout.write(`Imported ${result.lines} notification(s) for app ${appId}: ${counts || 'none'}.\n`);
+      for (const r of result.refused) process.stdout.write(`  line ${r.line}: ${r.code}: ${r.message}\n`);
+      return result.refused.length;
+    });
+    process.exitCode = refused === 0 ? EXIT.ok : EXIT.differences;
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -53,6 +53,10 @@ export interface LedgerConfig {
   expiryPollMs: number;
   /** How often the projection thread reads the log for events other processes wrote. */
   projectionPollMs: number;
+  /** App Store signatures checked now with OCSP (true) or offline at each notification's signedDate. */
+  appStoreOnlineChecks: boolean;
+  /** PEM texts of roots trusted besides Apple's own (APP_STORE_EXTRA_ROOT_CERTS). */
+  appStoreExtraRoots: string[];
 }
 
 /** One line per mistake in `problems`; `message` joins them. */
@@ -183,5 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     webhookAllowPrivateUrls: get('WEBHOOK_ALLOW_PRIVATE_URLS', false),
     expiryPollMs: get('EXPIRY_POLL_MS', 1000),
     projectionPollMs: get('PROJECTION_POLL_MS', 100),
+    appStoreOnlineChecks: get('APP_STORE_ONLINE_CHECKS', false),
+    appStoreExtraRoots: get<string[]>('APP_STORE_EXTRA_ROOT_CERTS', []),
   };
 }

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isPostgresUrl, postgresUrlProblem } from '../postgres/postgres-pool';
 
 /**
@@ -44,6 +46,22 @@ export const flag = (raw: string): boolean => {
 };
 
 const text = (raw: string): string => raw;
+
+/** A PEM file holding one certificate: its text (checked to parse as X.509). */
+function pemCertificate(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch {
+    throw new InvalidValue(`cannot read ${path}`);
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new InvalidValue(`${path} is not a PEM certificate`);
+  }
+  return pem;
+}
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -159,6 +177,20 @@ export const VARIABLES: readonly Variable[] = [
     parse: flag,
   },
   { name: 'EXPIRY_POLL_MS', default: '1000', meaning: 'How often the expiry scheduler looks for expiries that fell due', parse: integer(1) },
+  {
+    name: 'APP_STORE_ONLINE_CHECKS',
+    default: 'false',
+    meaning:
+      "`true`: App Store signatures are checked at the current time with Apple's OCSP revocation checks (the ledger must reach Apple). Off: each certificate chain is checked at the notification's signedDate, offline",
+    parse: flag,
+  },
+  {
+    name: 'APP_STORE_EXTRA_ROOT_CERTS',
+    default: '(none)',
+    meaning:
+      "Comma-separated paths of PEM files of further root certificates App Store signatures may chain to (tests with a self-made chain). Apple Root CA - G3, shipped with the ledger, is always trusted; nothing else is unless named here",
+    parse: (raw) => raw.split(',').map((path) => path.trim()).filter((path) => path !== '').map(pemCertificate),
+  },
   {
     name: 'PROJECTION_POLL_MS',
     default: '100',

@@ -32,8 +32,13 @@ export function summaryOf(e) {
       if (t.expires_at) parts.push(`until ${formatInstant(t.expires_at)}`);
       if (t.refunded_at) parts.push(`refunded ${formatInstant(t.refunded_at)}`);
       if (Array.isArray(d.effects) && d.effects.length) parts.push(d.effects.join(', '));
+      if (d.store_notification_id) parts.push(`by store notification ${d.store_notification_id}`);
       return parts.join(' · ');
     }
+    case 'StoreNotificationRecorded':
+      return `${d.store} notification ${d.notification_type}${d.subtype ? ` / ${d.subtype}` : ''} signed ${formatInstant(d.signed_at)} · original transaction ${d.original_transaction_id} · ${d.notification_id}${d.via === 'notification' ? '' : ` (${d.via})`}`;
+    case 'StoreChainReleased':
+      return `${d.store} original transaction ${d.original_transaction_id} moved to profile ${d.to_profile_id}`;
     case 'AccessGranted':
       return `${d.access_level_id} ${d.starts_at ? `from ${formatInstant(d.starts_at)} ` : ''}${d.expires_at ? `until ${formatInstant(d.expires_at)}` : 'for life'}`;
     case 'AccessRevoked':
@@ -53,7 +58,15 @@ export function summaryOf(e) {
  */
 export function sourceOf(e) {
   const raw = e.source?.source ?? '';
-  const kind = raw.startsWith('api.') ? 'API' : raw.startsWith('admin.') ? 'admin' : raw.startsWith('scheduler.') ? 'scheduler' : raw || 'unknown';
+  const kind = raw.startsWith('api.')
+    ? 'API'
+    : raw.startsWith('admin.')
+      ? 'admin'
+      : raw.startsWith('scheduler.')
+        ? 'scheduler'
+        : raw.startsWith('app_store.') || raw.startsWith('cli.app_store')
+          ? 'App Store'
+          : raw || 'unknown';
   return { label: e.source?.app_id ? `${kind} · ${e.source.app_id}` : kind, raw };
 }
 

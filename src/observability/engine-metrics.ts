@@ -15,6 +15,8 @@ export interface EngineMetrics {
   deliveryAttempted(outcome: DeliveryOutcome, seconds: number): void;
   /** Expiry events the scheduler recorded. */
   expiriesRecorded(count: number): void;
+  /** A store notification's outcome at the intake (accepted, duplicate, unattributed, refused_<reason>, …). */
+  storeNotification(store: string, outcome: string): void;
 }
 
 
@@ -25,4 +27,5 @@ export const NO_METRICS: EngineMetrics = {
   groupCommitted: () => undefined,
   deliveryAttempted: () => undefined,
   expiriesRecorded: () => undefined,
+  storeNotification: () => undefined,
 };

@@ -89,6 +89,21 @@ export class Metrics implements EngineMetrics {
     registers: [this.registry],
   });
 
+  private readonly storeNotifications = new Counter({
+    name: 'ledger_store_notifications_total',
+    help: 'Store notifications by store and outcome: accepted, duplicate, unattributed (waits for a profile), test, erased, refused_<reason>, not_configured, unavailable',
+    labelNames: ['store', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly unattributed = new Gauge({
+    name: 'ledger_store_unattributed_waiting',
+    help: 'Original transactions whose notifications wait for a profile to claim them, by store (all apps)',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+  });
+  /** Asked at each scrape for the unattributed count; set by the runtime. */
+  private waiting: (() => Promise<number>) | null = null;
+
   /** Asked at each scrape; set once the engine exists (the engine needs this object first). */
   private probe: EngineProbe | null = null;
 
@@ -133,6 +148,14 @@ export class Metrics implements EngineMetrics {
     this.expiries.inc(count);
   }
 
+  storeNotification(store: string, outcome: string): void {
+    this.storeNotifications.labels(store, outcome).inc();
+  }
+
+  watchUnattributed(count: () => Promise<number>): void {
+    this.waiting = count;
+  }
+
   /** The text exposition; gauges that ask the engine are read now, once per scrape. */
   async scrape(): Promise<string> {
     const probe = this.probe;
@@ -151,6 +174,10 @@ export class Metrics implements EngineMetrics {
       } catch {
         /* the read models' database is closed or busy: keep the last values */
       }
+    }
+    if (this.waiting) {
+      const waiting = await this.waiting().catch(() => null);
+      if (waiting !== null) this.unattributed.labels('app_store').set(waiting);
     }
     return this.registry.metrics();
   }

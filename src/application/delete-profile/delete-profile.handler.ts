@@ -10,6 +10,8 @@ import { CommandContext } from '../shared/command-context';
 import { ProfileDecisions } from '../shared/profile-decisions';
 import { ProfileRepository, ReservationRepository } from '../shared/repositories';
 import { DeleteProfileCommand } from './delete-profile.command';
+import { AppStoreChains } from '../app-store/app-store-chains';
+import { APP_STORE } from '../../domain/app-store/app-store-sync';
 
 /**
  * Deleting erases: the profile's stream is hard-deleted and its read model row removed.
@@ -24,6 +26,7 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
     private readonly reservations: ReservationRepository,
     private readonly decisions: ProfileDecisions,
     private readonly context: CommandContext,
+    private readonly appStoreChains: AppStoreChains,
   ) {}
 
   async execute(cmd: DeleteProfileCommand): Promise<null | DomainError> {
@@ -42,6 +45,9 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
       { expected: 'any', recordedAt: now },
     );
     await this.profiles.erase(profileStreamId(profileId));
+    const before = executed.before;
+    const appStoreChains = [...before.chains.values()].filter((c) => c.current.store === APP_STORE).map((c) => c.original_id);
+    await this.appStoreChains.forget(appId, profileId, [...appStoreChains, ...before.store_notifications.values()]);
     if (customerUserId !== null) {
       await this.reservations.execute(reservationStreamId(appId, customerUserId), (s) => release(s, profileId), meta);
     }

@@ -86,7 +86,7 @@ function predecessorOf(state: ProfileState, t: Transaction): Transaction | undef
 }
 
 /** Adapty's event types for a transaction change (see event-semantics.md). */
-function effectsOf(state: ProfileState, t: Transaction): string[] {
+export function effectsOf(state: ProfileState, t: Transaction): string[] {
   const previous = state.transactions.get(t.store_transaction_id);
   const chain = state.chains.get(t.store_original_transaction_id);
   const effects: string[] = [];

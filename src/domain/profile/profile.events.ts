@@ -94,7 +94,39 @@ export interface TransactionRecorded {
     purchase_id: string;
     effects: string[];
     recorded_at: Iso;
+    /** The store notification whose signed words made this change (store intakes only). */
+    store_notification_id?: string;
   };
+}
+
+/**
+ * A store's verified notification about one of the profile's chains, as the profile's history shows
+ * it: which notification, what it said (decoded), and how it reached the profile. The signed payload
+ * itself stays with the chain (the evidence); the transaction changes it caused follow as
+ * TransactionRecorded events naming it.
+ */
+export interface StoreNotificationRecorded {
+  type: 'StoreNotificationRecorded';
+  data: {
+    store: string;
+    original_transaction_id: string;
+    notification_id: string;
+    notification_type: string;
+    subtype: string | null;
+    signed_at: Iso;
+    environment: Environment;
+    transaction: Record<string, unknown> | null;
+    renewal: Record<string, unknown> | null;
+    /** notification: it arrived for this profile; claim: it waited until the profile claimed the chain; transfer: it came with the chain from another profile. */
+    via: 'notification' | 'claim' | 'transfer';
+    recorded_at: Iso;
+  };
+}
+
+/** A store chain moved to another profile (a transfer): its transactions leave this profile. */
+export interface StoreChainReleased {
+  type: 'StoreChainReleased';
+  data: { store: string; original_transaction_id: string; to_profile_id: string; released_at: Iso };
 }
 
 export interface AccessGranted {
@@ -141,6 +173,8 @@ export type ProfileEvent =
   | AccessGranted
   | AccessRevoked
   | SourceExpired
+  | StoreNotificationRecorded
+  | StoreChainReleased
   | ProfileDeleted;
 
 export const PROFILE_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -151,6 +185,8 @@ export const PROFILE_EVENT_TYPES: ReadonlySet<string> = new Set([
   'AccessGranted',
   'AccessRevoked',
   'SourceExpired',
+  'StoreNotificationRecorded',
+  'StoreChainReleased',
   'ProfileDeleted',
 ]);
 

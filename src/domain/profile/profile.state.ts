@@ -51,6 +51,8 @@ export interface ProfileState {
   grants: Grant[];
   revocations: Revocation[];
   total_revenue_usd: number;
+  /** Store notifications recorded in this profile's history: notification id → the chain it is about. */
+  store_notifications: Map<string, string>;
   /** Number of events folded so far. */
   seq: number;
 }
@@ -69,6 +71,7 @@ export const initialProfileState = (): ProfileState => ({
   grants: [],
   revocations: [],
   total_revenue_usd: 0,
+  store_notifications: new Map(),
   seq: 0,
 });
 
@@ -107,6 +110,17 @@ function recordTransaction(state: ProfileState, data: Extract<ProfileEvent, { ty
   state.transactions.set(t.store_transaction_id, t);
   state.chains.set(next.original_id, next);
   state.total_revenue_usd = roundCents(revenue);
+}
+
+/** The chain, its transactions and its notifications leave the profile (another profile owns them now). */
+function releaseChain(state: ProfileState, originalId: string): void {
+  state.chains.delete(originalId);
+  for (const [id, t] of state.transactions) {
+    if (t.store_original_transaction_id !== originalId) continue;
+    state.total_revenue_usd = roundCents(state.total_revenue_usd - usdRevenueOf(t));
+    state.transactions.delete(id);
+  }
+  for (const [id, chain] of state.store_notifications) if (chain === originalId) state.store_notifications.delete(id);
 }
 
 /**
@@ -157,6 +171,12 @@ export function applyEvent(state: ProfileState, event: ProfileEvent): ProfileSta
       }
       break;
     }
+    case 'StoreNotificationRecorded':
+      state.store_notifications.set(event.data.notification_id, event.data.original_transaction_id);
+      break;
+    case 'StoreChainReleased':
+      releaseChain(state, event.data.original_transaction_id);
+      break;
     case 'ProfileDeleted':
       Object.assign(state, initialProfileState(), { deleted: true });
       break;
@@ -173,6 +193,7 @@ export const copyProfileState = (s: ProfileState): ProfileState => ({
   chains: new Map(s.chains),
   grants: [...s.grants],
   revocations: [...s.revocations],
+  store_notifications: new Map(s.store_notifications),
 });
 
 /** Pure fold step: `state` is left as it was. */

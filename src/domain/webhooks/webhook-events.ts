@@ -141,6 +141,8 @@ function judgedAt(event: ProfileEvent): Iso | null {
       return event.data.granted_at;
     case 'AccessRevoked':
       return event.data.revoked_at;
+    case 'StoreChainReleased':
+      return event.data.released_at;
     default:
       return null;
   }
@@ -183,6 +185,8 @@ export function webhookEventsFor(was: Map<string, AccessSource>, event: ProfileE
       return accessLevelChanges(was, after, toMs(event.data.granted_at), event.data.granted_at);
     case 'AccessRevoked':
       return accessLevelChanges(was, after, toMs(event.data.revoked_at), event.data.revoked_at);
+    case 'StoreChainReleased':
+      return accessLevelChanges(was, after, toMs(event.data.released_at), event.data.released_at);
     case 'SourceExpired': {
       const d = event.data;
       const until = toMs(d.until);

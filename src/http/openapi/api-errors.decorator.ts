@@ -4,7 +4,10 @@ import { ErrorEnvelopeDto } from './error-envelope.dto';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (validation_error and the domain codes): the envelope lists each field at fault',
-  401: 'not_authenticated: no key, or an unknown key',
+  401: 'not_authenticated: no key, or an unknown key (store notifications: store_signature_invalid)',
+  403: 'store_app_mismatch, store_environment_refused: a store notification for another app or environment',
+  409: 'store_transaction_owned: another profile owns that store transaction',
+  503: 'read_model_unavailable, stream_unavailable, store_verification_unavailable: try again',
   404: 'Not found (profile_does_not_exist, webhook_endpoint_does_not_exist, not_found, …)',
   413: 'payload_too_large',
   415: 'unsupported_media_type',

@@ -116,7 +116,12 @@ export function swapIn(live: Database.Database, scratchPath: string): boolean {
         const at = (schema: string) => live.prepare<[], number>(`SELECT position FROM ${schema}.checkpoint WHERE id = 1`).pluck().get();
         if (at('main') !== at('rebuilt')) return false;
         for (const { table } of DERIVED_TABLES) {
-          const columns = live.prepare<[], string>(`SELECT name FROM pragma_table_info('${table}') WHERE name != 'id'`).pluck().all().join(', ');
+          // A row id (INTEGER PRIMARY KEY) is storage detail; a key that is data (webhook_endpoints.id) is copied.
+          const columns = live
+            .prepare<[], string>(`SELECT name FROM pragma_table_info('${table}') WHERE NOT (pk = 1 AND upper(type) = 'INTEGER')`)
+            .pluck()
+            .all()
+            .join(', ');
           live.exec(`DELETE FROM main.${table}; INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM rebuilt.${table};`);
         }
         return true;
