@@ -312,6 +312,49 @@ describe('App Store Server Notifications V2', () => {
       expect(after.body.data.find((w: any) => w.original_transaction_id === 'wait-1')).toBeUndefined();
     });
 
+    it('unattributed, then a set-transaction of that original transaction claims it: what waited applies at once', async () => {
+      expect((await send(buy('wait-2', undefined))).body.data.outcome).toBe('unattributed');
+      await createProfile('wait-set-user');
+      const set = await call(ledger.url, {
+        method: 'POST',
+        path: `${V2}/purchase/set/transaction/`,
+        customerUserId: 'wait-set-user',
+        body: {
+          purchase_type: 'subscription', store: 'app_store', store_product_id: 'premium.monthly', store_transaction_id: 'wait-2', store_original_transaction_id: 'wait-2',
+          price: { country: 'US', currency: 'USD', value: 9.99 }, purchased_at: new Date(T0 - DAY).toISOString(), originally_purchased_at: new Date(T0 - DAY).toISOString(),
+          expires_at: new Date(T0 + 29 * DAY).toISOString(), renew_status: false,
+        },
+      });
+      expect(set.status).toBe(200);
+      // The answer already shows what Apple said (renewing), signed after the set-transaction's input was made.
+      expect(set.body.data.access_levels[0]).toMatchObject({ store_transaction_id: 'wait-2', renewal_cancelled_at: null });
+      const notes = (await history('wait-set-user')).filter((e) => e.type === 'StoreNotificationRecorded');
+      expect(notes.map((e) => e.data.via)).toEqual(['claim']);
+      const waiting = await call(ledger.url, { path: `${SETUP}/unattributed?limit=1000` });
+      expect(waiting.body.data.find((w: any) => w.original_transaction_id === 'wait-2')).toBeUndefined();
+    });
+
+    it('unattributed pages: limit and cursor, a foreign cursor is 400', async () => {
+      for (const tx of ['page-1', 'page-2', 'page-3']) await send(buy(tx, undefined));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = cursor ? `?limit=1&cursor=${cursor}` : '?limit=1';
+        const page = await call(ledger.url, { path: `${SETUP}/unattributed${q}` });
+        expect(page.status).toBe(200);
+        expect(page.body.data.length).toBeLessThanOrEqual(1);
+        seen.push(...page.body.data.map((w: any) => w.original_transaction_id));
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      expect(seen).toEqual(expect.arrayContaining(['page-1', 'page-2', 'page-3']));
+      expect(new Set(seen).size).toBe(seen.length);
+      expectEnvelope(await call(ledger.url, { path: `${SETUP}/unattributed?cursor=bm9wZToz` }), 400);
+      expectEnvelope(await call(ledger.url, { path: `${SETUP}/unattributed?limit=0` }), 400);
+      // Another app sees none of them.
+      const other = (await call(ledger.url, { path: `${SETUP}/unattributed`, key: KEYS.app2 })).body.data.map((w: any) => w.original_transaction_id);
+      expect(other.filter((id: string) => id.startsWith('page-'))).toEqual([]);
+    });
+
     it('a link before any notification: the first notification goes straight to the profile', async () => {
       await createProfile('early-user');
       expect((await call(ledger.url, { method: 'POST', path: LINKS, body: { original_transaction_id: 'early-1', customer_user_id: 'early-user' } })).status).toBe(200);

@@ -78,9 +78,8 @@ export class AppleNotificationVerifier implements AppStoreVerifier {
     const claims = unverifiedClaims(signedPayload);
     if (claims === null) return refused('malformed', 'signedPayload is not a JWS');
     const claimed = claimedEnvironment(claims);
-    if (claimed === null || !(APPLE_ENVIRONMENTS as readonly string[]).includes(claimed)) {
-      return refused('environment', `${claimed ?? 'no'} environment (only Production and Sandbox are ever accepted)`);
-    }
+    if (claimed === null) return refused('malformed', 'the payload names no environment (data, summary or externalPurchaseToken)');
+    if (!(APPLE_ENVIRONMENTS as readonly string[]).includes(claimed)) return refused('environment', `${claimed} (only Production and Sandbox are ever accepted)`);
     const environment = claimed as AppleEnvironment;
     if (environment === 'Production' && setup.app_apple_id === null) return refused('environment', 'Production needs the app_apple_id in the setup');
     const verifier = this.verifierFor(environment, setup);
