@@ -430,6 +430,9 @@ describe('App Store Server Notifications V2', () => {
       expect(r.stdout).toContain('Imported 4 notification(s) for app app1: 2 accepted, 1 refused, 1 duplicate');
       expect(r.stdout).toContain('line 3: store_notification_malformed');
       expect(r.status).toBe(1);
+      const timeline = spawnSync(process.execPath, [CLI, 'history', 'import-user', '--app', 'app1'], { env, encoding: 'utf8', timeout: 60_000 });
+      expect(timeline.stdout).toMatch(/app_store SUBSCRIBED\/INITIAL_BUY \S+ signed \S+ original tx=imp-1 \(notification\)/);
+      expect(timeline.stdout).toMatch(/app_store\/premium\.monthly tx=imp-1 .* by notification /);
       ledger = await startLedger({ dir: ledger.dir, env: { APP_STORE_EXTRA_ROOT_CERTS: rootFile } });
       expect((await premium('import-user')).renewal_cancelled_at).not.toBeNull();
       expect(withoutTimestamp(await profile('token-user'))).toEqual(withoutTimestamp(before));

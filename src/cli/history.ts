@@ -34,8 +34,13 @@ function summary(e: RecordedEvent): string {
     case 'TransactionRecorded': {
       const t = d.transaction;
       const price = `${t.price.value} ${t.price.currency}`;
-      return `${t.store}/${t.store_product_id} tx=${t.store_transaction_id} ${price} → ${d.access_level_id ?? 'no access level'} [${(d.effects ?? []).join(', ')}]`;
+      const by = d.store_notification_id ? ` by notification ${d.store_notification_id}` : '';
+      return `${t.store}/${t.store_product_id} tx=${t.store_transaction_id} ${price} → ${d.access_level_id ?? 'no access level'} [${(d.effects ?? []).join(', ')}]${by}`;
     }
+    case 'StoreNotificationRecorded':
+      return `${d.store} ${d.notification_type}${d.subtype ? `/${d.subtype}` : ''} ${d.notification_id} signed ${d.signed_at} original tx=${d.original_transaction_id} (${d.via})`;
+    case 'StoreChainReleased':
+      return `${d.store} original tx=${d.original_transaction_id} moved to profile ${d.to_profile_id}`;
     case 'AccessGranted':
       return `${d.access_level_id} from ${d.starts_at ?? 'now'} until ${d.expires_at ?? 'lifetime'}`;
     case 'AccessRevoked':
