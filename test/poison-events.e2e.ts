@@ -82,8 +82,10 @@ describe('a poison event stops its own stream, never the ledger', () => {
 
     const endpoints = await http(s.url, { path: '/admin/v1/webhook-endpoints' });
     expect(endpoints).toEqual({ status: 200, body: { data: [] } });
-    // Log lines are written in batches (every 250 ms): the stop may still be in the batch.
-    await s.waitForStdout(new RegExp(`stream profile-${victimId} stopped at position \\d+ \\(AttributesUpdated\\)`));
+    // Before the app's logger is up the line goes to stderr at once; after, to stdout in batches (every 250 ms).
+    const stoppedLine = new RegExp(`stream profile-${victimId} stopped at position \\d+ \\(AttributesUpdated\\)`);
+    for (const deadline = Date.now() + 3000; !stoppedLine.test(s.stdout + s.stderr) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(s.stdout + s.stderr).toMatch(stoppedLine);
     await s.stop();
 
     const verified = ledgerCli(true, 'verify');

@@ -46,14 +46,16 @@ describe('SIGTERM under load', () => {
     const outcomes: Array<Outcome & { id: string; at: number }> = [];
     const ready: Array<{ at: number; status: number | string }> = [];
     let stop = false;
-    // Like a load balancer: once readiness says 503, no new request is sent here.
+    // Like a load balancer: once readiness says 503, new requests stop within its reaction time (100 ms
+    // here, inside the 500 ms drain delay), so some requests are surely answered while draining.
     let draining = false;
+    let drainingAt = 0;
     let n = 0;
     const spans: Array<{ from: number; to: number }> = [];
     // 16 writers, each creating a profile then granting it premium: half on keep-alive connections, half on a new connection per request.
     const writers = Array.from({ length: 16 }, async (_, w) => {
       const agent = w % 2 ? keepAlive : false;
-      while (!stop && !draining) {
+      while (!stop && !(draining && Date.now() - drainingAt > 100)) {
         const id = `sd-${w}-${n++}`;
         const from = Date.now();
         const create = await send(a.port, 'POST', `${V2}/profile/`, { agent, customerUserId: id, body: {} });
@@ -75,7 +77,10 @@ describe('SIGTERM under load', () => {
       while (!stop) {
         const r = await send(a.port, 'GET', '/health/ready');
         ready.push({ at: Date.now(), status: r.status ?? r.error ?? 'none' });
-        if (r.status === 503) draining = true;
+        if (r.status === 503 && !draining) {
+          draining = true;
+          drainingAt = Date.now();
+        }
         await sleep(20);
       }
     })();
