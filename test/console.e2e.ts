@@ -106,7 +106,9 @@ beforeAll(async () => {
   screens = KEEP_SCREENSHOTS ?? join(root, 'screenshots');
   mkdirSync(screens, { recursive: true });
   receiver = new WebhookReceiver();
-  [ledger, browser] = await Promise.all([
+  // Both settle before anything is thrown: a browser that fails to launch must not leave the server
+  // starting after afterAll has cleaned up (it would outlive the run).
+  const [started, launched] = await Promise.allSettled([
     startLedger({
       dir: tempDir('ledger-console-store-'),
       env: {
@@ -120,6 +122,9 @@ beforeAll(async () => {
     }),
     Chromium.launch(),
   ]);
+  if (launched.status === 'fulfilled') browser = launched.value;
+  if (started.status === 'fulfilled') ledger = started.value;
+  for (const r of [started, launched]) if (r.status === 'rejected') throw r.reason;
   await seed();
 }, 60_000);
 
