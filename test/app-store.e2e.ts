@@ -406,6 +406,21 @@ describe('App Store Server Notifications V2', () => {
       expect(r.body.error_code).toBe('store_transaction_does_not_exist');
     });
 
+    it('the expiry waits an hour for Apple: access is gone at the end; subscription_expired comes an hour later, dated at the end', async () => {
+      const id = await createProfile('expiry-user');
+      const end = Date.now() + 1500;
+      const spec = buy('exp-1', id);
+      expect((await send({ ...spec, transaction: { ...spec.transaction, expiresDate: end } })).status).toBe(200);
+      await receiver.waitFor(() => hooksOf(id).includes('subscription_started'));
+      await new Promise((r) => setTimeout(r, end - Date.now() + 2500)); // past the end, and two scheduler polls
+      expect(await premium('expiry-user')).toBeUndefined();
+      expect(hooksOf(id)).not.toContain('subscription_expired');
+      ledger.clock.advance(60 * 60 * 1000);
+      await receiver.waitFor(() => hooksOf(id).includes('subscription_expired'));
+      const expired = receiver.received.find((r) => r.body.profile_id === id && r.body.event_type === 'subscription_expired')!;
+      expect(Date.parse(expired.body.event_datetime.replace(/(\d{3})\d{3}\+0000$/, '$1Z'))).toBe(end);
+    }, 20_000);
+
     it('metrics count notifications by outcome', async () => {
       const text = (await (await fetch(`${ledger.url}/metrics`)).text()) as string;
       expect(text).toMatch(/ledger_store_notifications_total\{store="app_store",outcome="accepted"\} \d+/);

@@ -133,18 +133,25 @@ async function crashRun(tag: string, killAfterResponses: number | 'all') {
 
   let received = 0;
   let killed: Promise<unknown> | null = null;
-  const outcomes: Outcome[] = await Promise.all(
-    ops.map(async (op): Promise<Outcome> => {
-      try {
-        const reply = await send(first.url, op);
-        received++;
-        if (killAfterResponses !== 'all' && received === killAfterResponses && !killed) killed = first.kill9();
-        return { op, reply, error: null };
-      } catch (e) {
-        return { op, reply: null, error: String((e as Error).cause ?? e) };
+  // A kill mid-stream sends the last 20 requests at the moment of the kill: they are surely in flight when
+  // it lands (the others may all have been answered by then: one group commit can answer them together).
+  const held = killAfterResponses === 'all' ? [] : ops.slice(-20);
+  let late: Promise<Outcome[]> = Promise.resolve([]);
+  const run = async (op: Op): Promise<Outcome> => {
+    try {
+      const reply = await send(first.url, op);
+      received++;
+      if (killAfterResponses !== 'all' && received === killAfterResponses && !killed) {
+        late = Promise.all(held.map(run));
+        killed = first.kill9();
       }
-    }),
-  );
+      return { op, reply, error: null };
+    } catch (e) {
+      return { op, reply: null, error: String((e as Error).cause ?? e) };
+    }
+  };
+  const outcomes: Outcome[] = await Promise.all(ops.slice(0, ops.length - held.length).map(run));
+  outcomes.push(...(await late));
   if (!killed) killed = first.kill9(); // 'all': right after the last response
   await killed;
   expect(first.exit).toEqual({ code: null, signal: 'SIGKILL' });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { recordExpiries } from '../profile/expiry';
+import { nextExpiryAt, NOTIFIED_EXPIRY_WAIT_MS, recordExpiries } from '../profile/expiry';
 import { ProfileState } from '../profile/profile.state';
 import { isInGracePeriodAt } from '../profile/access';
 import {
@@ -372,6 +372,35 @@ describe('Apple notifications → profile events, row by row (store-notification
       const expiry = eventsOf(recordExpiries(s.profile, context()));
       expect(expiry).toMatchObject([{ type: 'SourceExpired', data: { source: 'chain', id: 'tx-1', until: day(-1), cancellation_reason: 'billing_error', revoked: false } }]);
       expect(webhookTypes(s.profile, expiry)).toEqual(['subscription_expired', 'access_level_updated']);
+    });
+  });
+
+  describe('the end of a period Apple notifies about: the expiry waits for Apple’s word (NOTIFIED_EXPIRY_WAIT_MS)', () => {
+    const t = appleTransaction({ purchaseDate: at(-31), originalPurchaseDate: at(-31), expiresDate: at(-5 * MINUTE) });
+
+    it('given a period that ended 5 minutes ago, when the scheduler looks, then nothing is recorded yet (access is gone all the same)', () => {
+      const s = arrivedOneByOne([initialBuy(t)]);
+      expect(levelsAt(s.profile)).toEqual([]);
+      expect(eventsOf(recordExpiries(s.profile, context()))).toEqual([]);
+      expect(nextExpiryAt(s.profile)).toBe(at(-5 * MINUTE) + NOTIFIED_EXPIRY_WAIT_MS);
+      // An hour after the end, with nothing from Apple, the end is recorded at its own instant.
+      const later = new Date(at(-5 * MINUTE) + NOTIFIED_EXPIRY_WAIT_MS);
+      expect(eventsOf(recordExpiries(s.profile, context(later)))).toMatchObject([{ type: 'SourceExpired', data: { until: day(-5 * MINUTE) } }]);
+    });
+
+    it('given DID_FAIL_TO_RENEW / GRACE_PERIOD signed just after the end, then no expiry before the grace ends, and one at the grace end', () => {
+      const failed = appleNotification('DID_FAIL_TO_RENEW', 'GRACE_PERIOD', at(-4 * MINUTE), { transaction: t, renewal: appleRenewal({ isInBillingRetryPeriod: true, gracePeriodExpiresDate: at(6) }) });
+      const s = arrivedOneByOne([initialBuy(t), failed]);
+      expect(levelIds(s.profile, NOW.toISOString())).toEqual(['premium']);
+      expect(eventsOf(recordExpiries(s.profile, context(new Date(at(1)))))).toEqual([]);
+      expect(eventsOf(recordExpiries(s.profile, context(new Date(at(6) + NOTIFIED_EXPIRY_WAIT_MS))))).toMatchObject([
+        { type: 'SourceExpired', data: { until: day(6), cancellation_reason: 'billing_error' } },
+      ]);
+    });
+
+    it('a chain recorded only by set-transaction (no notification) expires at its end, as before', () => {
+      const state = given(...([{ type: 'TransactionRecorded', data: { transaction: subscription({ expires_at: day(-5 * MINUTE) }), access_level_id: 'premium', purchase_id: 'p', effects: [], recorded_at: day(-10) } }] as never[]));
+      expect(eventsOf(recordExpiries(state, context()))).toHaveLength(1);
     });
   });
 

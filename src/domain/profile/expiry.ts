@@ -4,10 +4,20 @@ import { DecideContext, Decision } from './profile.decide';
 import { SourceExpired } from './profile.events';
 import { Chain, isTrial, ProfileState } from './profile.state';
 
+/**
+ * A store that notifies (the App Store) may speak about a period's end just after it: a renewal, or a
+ * billing failure that opens a grace period. A chain its store's notifications feed is recorded as
+ * expired this long after its end, so the expiry (and its webhook) does not come before the store's
+ * word. Access is judged at read time all the same: it ends at the end.
+ */
+export const NOTIFIED_EXPIRY_WAIT_MS = 60 * 60 * 1000;
+
 interface Candidate {
   source: 'chain' | 'grant';
   id: string;
   until: number;
+  /** When the expiry is recorded (ms): the end, or a while after it for a chain a store notifies about. */
+  due: number;
   access_level_id: string | null;
   store_transaction_id: string;
   is_trial: boolean;
@@ -34,7 +44,10 @@ function unmappedEnd(chain: Chain): number {
   return Math.max(end, grace);
 }
 
-function fromSource(state: ProfileState, s: AccessSource): Candidate | null {
+/** Chains the profile's store notifications are about. */
+const notifiedChains = (state: ProfileState): Set<string> => new Set(state.store_notifications.values());
+
+function fromSource(state: ProfileState, s: AccessSource, notified: Set<string>): Candidate | null {
   if (s.until === null) return null;
   const chain = s.kind === 'grant' ? undefined : state.chains.get(s.store_original_transaction_id);
   if (chain?.current.refunded_at) return null; // the refund already ended it, and said so
@@ -45,10 +58,12 @@ function fromSource(state: ProfileState, s: AccessSource): Candidate | null {
       : chain !== undefined && s.kind === 'one_time_purchase'
         ? true
         : chain !== undefined && s.until < unmappedEnd(chain);
+  const id = s.kind === 'grant' ? s.store_transaction_id : s.store_original_transaction_id;
   return {
     source: s.kind === 'grant' ? 'grant' : 'chain',
-    id: s.kind === 'grant' ? s.store_transaction_id : s.store_original_transaction_id,
+    id,
     until: s.until,
+    due: s.kind !== 'grant' && notified.has(id) ? s.until + NOTIFIED_EXPIRY_WAIT_MS : s.until,
     access_level_id: s.access_level_id,
     store_transaction_id: s.store_transaction_id,
     is_trial: s.is_trial,
@@ -61,8 +76,9 @@ function fromSource(state: ProfileState, s: AccessSource): Candidate | null {
 function pending(state: ProfileState): Candidate[] {
   const out: Candidate[] = [];
   const mapped = new Set<string>();
+  const notified = notifiedChains(state);
   for (const s of accessSources(state)) {
-    const c = fromSource(state, s);
+    const c = fromSource(state, s, notified);
     if (s.kind !== 'grant') mapped.add(s.store_original_transaction_id);
     if (!c) continue;
     const recorded =
@@ -79,6 +95,7 @@ function pending(state: ProfileState): Candidate[] {
       source: 'chain',
       id: chain.original_id,
       until,
+      due: notified.has(chain.original_id) ? until + NOTIFIED_EXPIRY_WAIT_MS : until,
       access_level_id: null,
       store_transaction_id: chain.current.store_transaction_id,
       is_trial: isTrial(chain.current),
@@ -93,7 +110,7 @@ function pending(state: ProfileState): Candidate[] {
 export function nextExpiryAt(state: ProfileState): number | null {
   if (!state.exists) return null;
   let next: number | null = null;
-  for (const c of pending(state)) if (next === null || c.until < next) next = c.until;
+  for (const c of pending(state)) if (next === null || c.due < next) next = c.due;
   return next;
 }
 
@@ -102,7 +119,7 @@ export function recordExpiries(state: ProfileState, ctx: DecideContext): Decisio
   if (!state.exists) return [];
   const now = ctx.now.getTime();
   return pending(state)
-    .filter((c) => c.until <= now)
+    .filter((c) => c.due <= now)
     .sort((a, b) => a.until - b.until)
     .map(
       (c): SourceExpired => ({
