@@ -36,6 +36,19 @@ describe('App Store Server Notifications V2', () => {
   const premium = async (user: string) => (await profile(user)).body.data.access_levels.find((l: any) => l.access_level_id === 'premium');
   const hooksOf = (profileId: string) => receiver.received.filter((r) => r.body.profile_id === profileId).map((r) => r.body.event_type);
 
+  /** A set-transaction of an App Store subscription bought a day ago for a month. */
+  const setTransaction = (user: string, tx: string, renewStatus: boolean) =>
+    call(ledger.url, {
+      method: 'POST',
+      path: `${V2}/purchase/set/transaction/`,
+      customerUserId: user,
+      body: {
+        purchase_type: 'subscription', store: 'app_store', store_product_id: 'premium.monthly', store_transaction_id: tx, store_original_transaction_id: tx,
+        price: { country: 'US', currency: 'USD', value: 9.99 }, purchased_at: new Date(T0 - DAY).toISOString(), originally_purchased_at: new Date(T0 - DAY).toISOString(),
+        expires_at: new Date(T0 + 29 * DAY).toISOString(), renew_status: renewStatus,
+      },
+    });
+
   /** A subscription bought a day ago for a month; `tx` names the transaction (and, by default, its chain). */
   const buy = (tx: string, token: string | undefined, o: Partial<NotificationSpec> = {}): NotificationSpec => ({
     notificationType: 'SUBSCRIBED',
@@ -49,11 +62,11 @@ describe('App Store Server Notifications V2', () => {
     chain = await createAppleTestChain();
     receiver = new WebhookReceiver();
     const hook = await receiver.start();
-    ledger = await startLedger({ env: {} , dir: undefined });
-    rootFile = join(ledger.dir, 'test-root.pem');
+    // The ledger's own folder (removed by close) holds the root it trusts.
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
+    rootFile = join(dir, 'test-root.pem');
     writeFileSync(rootFile, chain.rootPem);
-    await ledger.stop();
-    ledger = await startLedger({ dir: ledger.dir, env: { APP_STORE_EXTRA_ROOT_CERTS: rootFile } });
+    ledger = await startLedger({ dir, env: { APP_STORE_EXTRA_ROOT_CERTS: rootFile } });
     await call(ledger.url, { method: 'PUT', path: '/admin/v1/access-levels/pro' });
     for (const [product, level] of [['premium.monthly', 'premium'], ['premium.yearly', 'premium'], ['pro.monthly', 'pro'], ['lifetime', 'premium']]) {
       await call(ledger.url, { method: 'PUT', path: `/admin/v1/products/${product}`, body: { access_level_id: level } });
@@ -275,15 +288,7 @@ describe('App Store Server Notifications V2', () => {
 
     it('set-transaction with store app_store claims the chain: a later notification without token is attributed', async () => {
       await createProfile('set-user');
-      const set = await call(ledger.url, {
-        method: 'POST',
-        path: `${V2}/purchase/set/transaction/`,
-        customerUserId: 'set-user',
-        body: {
-          purchase_type: 'subscription', store: 'app_store', store_product_id: 'premium.monthly', store_transaction_id: 'set-1', store_original_transaction_id: 'set-1',
-          price: { country: 'US', currency: 'USD', value: 9.99 }, purchased_at: new Date(T0 - DAY).toISOString(), originally_purchased_at: new Date(T0 - DAY).toISOString(), expires_at: new Date(T0 + 29 * DAY).toISOString(), renew_status: true,
-        },
-      });
+      const set = await setTransaction('set-user', 'set-1', true);
       expect(set.body.errors ?? set.status).toBe(200);
       const cancel = await send({ ...buy('set-1', undefined), notificationType: 'DID_CHANGE_RENEWAL_STATUS', subtype: 'AUTO_RENEW_DISABLED', signedDate: T0, renewal: { autoRenewStatus: 0 } });
       expect(cancel.body.data.outcome).toBe('accepted');
@@ -315,16 +320,7 @@ describe('App Store Server Notifications V2', () => {
     it('unattributed, then a set-transaction of that original transaction claims it: what waited applies at once', async () => {
       expect((await send(buy('wait-2', undefined))).body.data.outcome).toBe('unattributed');
       await createProfile('wait-set-user');
-      const set = await call(ledger.url, {
-        method: 'POST',
-        path: `${V2}/purchase/set/transaction/`,
-        customerUserId: 'wait-set-user',
-        body: {
-          purchase_type: 'subscription', store: 'app_store', store_product_id: 'premium.monthly', store_transaction_id: 'wait-2', store_original_transaction_id: 'wait-2',
-          price: { country: 'US', currency: 'USD', value: 9.99 }, purchased_at: new Date(T0 - DAY).toISOString(), originally_purchased_at: new Date(T0 - DAY).toISOString(),
-          expires_at: new Date(T0 + 29 * DAY).toISOString(), renew_status: false,
-        },
-      });
+      const set = await setTransaction('wait-set-user', 'wait-2', false);
       expect(set.status).toBe(200);
       // The answer already shows what Apple said (renewing), signed after the set-transaction's input was made.
       expect(set.body.data.access_levels[0]).toMatchObject({ store_transaction_id: 'wait-2', renewal_cancelled_at: null });

@@ -25,7 +25,10 @@ export class RecordTransactionHandler implements ICommandHandler<RecordTransacti
     const t = cmd.transaction;
     const executed = await this.decisions.onPurchase(cmd.ref, cmd.source, (s, catalogue, ctx) => recordTransaction(s, t, catalogue, ctx));
     const state = decidedState(appId, executed);
-    if (state instanceof DomainError || t.store !== APP_STORE || !state.transactions.has(t.store_transaction_id)) {
+    // Only a transaction new to the profile can claim its chain (an update of one it holds was its chance already):
+    // re-sending a transaction costs no read of the chain.
+    const isNew = !(executed instanceof DomainError) && executed.ok && !executed.before.transactions.has(t.store_transaction_id);
+    if (state instanceof DomainError || t.store !== APP_STORE || !isNew || !state.transactions.has(t.store_transaction_id)) {
       return profileResult(appId, executed, this.context.clock.now().getTime());
     }
     // The profile that records an App Store transaction owns its chain if nobody does; notifications that waited for it apply now.
