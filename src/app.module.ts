@@ -25,6 +25,16 @@ import { V1StripeController } from './http/v1/v1-stripe.controller';
 import { ResolveV1ProfileHandler } from './application/v1/resolve-v1-profile.handler';
 import type { LedgerRuntime } from './ledger-runtime';
 import { AppStoreAdminController, AppStoreNotificationsController } from './http/stores/app-store.controller';
+import { PlayStoreAdminController, PlayStoreNotificationsController } from './http/stores/play-store.controller';
+import {
+  GetPlayPurchaseHandler,
+  GetPlayStoreSetupHandler,
+  LinkPlayPurchaseHandler,
+  ListUnattributedPlayPurchasesHandler,
+  ReceivePlayStoreNotificationHandler,
+  RemovePlayStoreSetupHandler,
+  SavePlayStoreSetupHandler,
+} from './application/play-store/play-store.handlers';
 import {
   GetAppStoreChainHandler,
   GetAppStoreSetupHandler,
@@ -83,6 +93,13 @@ const HANDLERS = [
   LinkAppStoreTransactionHandler,
   ListUnattributedHandler,
   GetAppStoreChainHandler,
+  SavePlayStoreSetupHandler,
+  RemovePlayStoreSetupHandler,
+  GetPlayStoreSetupHandler,
+  ReceivePlayStoreNotificationHandler,
+  LinkPlayPurchaseHandler,
+  ListUnattributedPlayPurchasesHandler,
+  GetPlayPurchaseHandler,
 ];
 
 /** How long webhook requests in flight at shutdown may take before their leases are given up. */
@@ -131,6 +148,8 @@ export class AppModule {
         ConsoleController,
         AppStoreAdminController,
         AppStoreNotificationsController,
+        PlayStoreAdminController,
+        PlayStoreNotificationsController,
         HealthController,
         ...(metrics ? [MetricsController] : []),
       ],

@@ -33,6 +33,13 @@ import { STORE_INTAKE_STATS } from './application/app-store/app-store-ports';
 import { AppStoreSetupRepository } from './application/app-store/app-store-repositories';
 import { appStoreSetupStreamId } from './domain/app-store/app-store-setup';
 import { openStoreIntakeStats, StoreIntakeStats } from './projections/store-intake/store-intake-stats';
+import { ClosableStoreSecrets, openStoreSecrets } from './projections/store-intake/store-secrets';
+import { playStoreParts, PlayStoreParts } from './play-store.composition';
+import { PlayStoreSetupRepository } from './application/play-store/play-store-repositories';
+import { PlayStorePurchases } from './application/play-store/play-store-purchases';
+import { PlayStoreIntake } from './application/play-store/play-store-intake';
+import { STORE_SECRETS } from './application/play-store/play-store-ports';
+import { playStoreSetupStreamId } from './domain/play-store/play-setup';
 
 /** How long a read waits for the read models to reach the log's head before answering 503. */
 const FRESHNESS_TIMEOUT_MS = 10_000;
@@ -68,6 +75,8 @@ export class LedgerRuntime {
       metrics: EngineMetrics;
       stats: StoreIntakeStats;
       appStore: AppStoreParts;
+      playStore: PlayStoreParts;
+      secrets: ClosableStoreSecrets;
     },
   ) {}
 
@@ -98,6 +107,7 @@ export class LedgerRuntime {
     engine.stopped.forEach(logStopped);
     engine.onProgress(({ stopped }) => stopped.forEach(logStopped));
     const stats = await openStoreIntakeStats(readModelLocationOf(config));
+    const secrets = await openStoreSecrets(readModelLocationOf(config));
     const context = new CommandContext(clock, ids);
     const repository = <S, E>(options: Omit<RepositoryOptions<S, E>, 'afterAppend'>) => ({
       ...options,
@@ -112,6 +122,7 @@ export class LedgerRuntime {
     const outbox = new Outbox(engine, readModels, freshness, clock);
     const decisions = new ProfileDecisions(profiles, reservations, catalogues, context);
     const appStore = appStoreParts({ store, config, context, profiles, catalogues, decisions, stats, metrics, afterAppend: () => engine.wake() });
+    const playStore = playStoreParts({ store, config, context, profiles, catalogues, decisions, stats, secrets, metrics, afterAppend: () => engine.wake() });
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
       { provide: CLOCK, useValue: clock },
@@ -130,14 +141,21 @@ export class LedgerRuntime {
       { provide: AppStoreSetupRepository, useValue: appStore.setups },
       { provide: AppStoreChains, useValue: appStore.chains },
       { provide: AppStoreIntake, useValue: appStore.intake },
+      { provide: STORE_SECRETS, useValue: secrets },
+      { provide: PlayStoreSetupRepository, useValue: playStore.setups },
+      { provide: PlayStorePurchases, useValue: playStore.purchases },
+      { provide: PlayStoreIntake, useValue: playStore.intake },
     ];
-    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics, stats, appStore });
+    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics, stats, appStore, playStore, secrets });
   }
 
-  /** Original App Store transactions waiting for a profile, across the configured apps (a gauge). */
+  /** Store purchases waiting for a profile (App Store original transactions, Google Play tokens), across the configured apps (a gauge). */
   async unattributedWaiting(): Promise<number> {
     let waiting = 0;
-    for (const { appId } of this.config.apiKeys) waiting += (await this.parts.appStore.setups.load(appStoreSetupStreamId(appId))).state.unattributed.size;
+    for (const { appId } of this.config.apiKeys) {
+      waiting += (await this.parts.appStore.setups.load(appStoreSetupStreamId(appId))).state.unattributed.size;
+      waiting += (await this.parts.playStore.setups.load(playStoreSetupStreamId(appId))).state.unattributed.size;
+    }
     return waiting;
   }
 
@@ -190,6 +208,7 @@ export class LedgerRuntime {
     await this.engine.close();
     await this.readModels.close();
     await this.parts.stats.close();
+    await this.parts.secrets.close();
     await this.store.close();
   }
 }

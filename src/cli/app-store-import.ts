@@ -1,18 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { appStoreParts } from '../app-store.composition';
-import { CommandContext } from '../application/shared/command-context';
-import { ProfileDecisions } from '../application/shared/profile-decisions';
-import { CatalogueRepository, ProfileRepository, ReservationRepository } from '../application/shared/repositories';
 import { LedgerConfig } from '../config/config';
-import { evolveCatalogue, initialCatalogue } from '../domain/catalogue/catalogue';
-import { evolveReservation, initialReservation } from '../domain/profile/customer-user-id';
-import { evolve, initialProfileState } from '../domain/profile/profile.state';
-import { systemClock } from '../domain/shared/clock';
 import { isDomainError } from '../domain/shared/domain-error';
-import { randomIds } from '../domain/shared/uuid';
 import { EventStore } from '../event-store/event-store.port';
-import { openStoreIntakeStats } from '../projections/store-intake/store-intake-stats';
-import { readModelLocationOf } from '../store-options';
+import { withStoreParts } from './store-cli-parts';
 
 export interface ImportProgress {
   start(total: number): void;
@@ -47,29 +38,24 @@ export async function importAppStore(store: EventStore, config: LedgerConfig, ap
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  const context = new CommandContext(systemClock, randomIds);
-  const profiles = new ProfileRepository(store, systemClock, { initial: initialProfileState, evolve });
-  const catalogues = new CatalogueRepository(store, systemClock, { initial: initialCatalogue, evolve: evolveCatalogue });
-  const reservations = new ReservationRepository(store, systemClock, { initial: initialReservation, evolve: evolveReservation });
-  const decisions = new ProfileDecisions(profiles, reservations, catalogues, context);
-  const stats = await openStoreIntakeStats(readModelLocationOf(config));
-  const { intake } = appStoreParts({ store, config, context, profiles, catalogues, decisions, stats, metrics: null });
   const result: ImportResult = { lines: lines.length, outcomes: new Map(), refused: [] };
-  progress.start(lines.length);
-  try {
-    for (const [i, line] of lines.entries()) {
-      const outcome = await intake.receive(appId, bodyOf(line), 'cli.app_store_import');
-      if (isDomainError(outcome)) {
-        result.refused.push({ line: i + 1, code: outcome.code, message: outcome.message });
-        result.outcomes.set('refused', (result.outcomes.get('refused') ?? 0) + 1);
-      } else {
-        result.outcomes.set(outcome.outcome, (result.outcomes.get(outcome.outcome) ?? 0) + 1);
+  await withStoreParts(store, config, async (parts) => {
+    const { intake } = appStoreParts({ store, config, ...parts, metrics: null });
+    progress.start(lines.length);
+    try {
+      for (const [i, line] of lines.entries()) {
+        const outcome = await intake.receive(appId, bodyOf(line), 'cli.app_store_import');
+        if (isDomainError(outcome)) {
+          result.refused.push({ line: i + 1, code: outcome.code, message: outcome.message });
+          result.outcomes.set('refused', (result.outcomes.get('refused') ?? 0) + 1);
+        } else {
+          result.outcomes.set(outcome.outcome, (result.outcomes.get(outcome.outcome) ?? 0) + 1);
+        }
+        progress.update(i + 1);
       }
-      progress.update(i + 1);
+    } finally {
+      progress.stop();
     }
-  } finally {
-    progress.stop();
-    await stats.close();
-  }
+  });
   return result;
 }

@@ -8,6 +8,7 @@ import { formatHistory, HistoryNotFound, historyJson, loadHistory } from './hist
 import { rebuild } from './rebuild';
 import { verify } from './verify';
 import { importAppStore } from './app-store-import';
+import { syncPlayStore, tokensOf } from './play-store-sync';
 
 const EXIT = { ok: 0, differences: 1, usage: 2, notFound: 3 };
 
@@ -135,6 +136,32 @@ appStore
       return result.refused.length;
     });
     process.exitCode = refused === 0 ? EXIT.ok : EXIT.differences;
+  });
+
+const playStore = program.command('play-store').description('Google Play real-time developer notifications');
+
+playStore
+  .command('sync')
+  .description("re-read purchase tokens from the Play Developer API and record what changed; --voided-since also records Google's voided purchases (refunds) of known tokens; exit 1 when any read failed")
+  .argument('<app_id>', 'the app the tokens are for')
+  .option('--token <token...>', 'purchase token(s) of subscriptions')
+  .option('--file <file>', 'a file of tokens, one per line ("<token> <productId>" for a one-time product)')
+  .option('--voided-since <iso>', "read Google's voided purchases since then (Google keeps 30 days)", instant)
+  .action(async (appId: string, opts: { token?: string[]; file?: string; voidedSince?: number }) => {
+    const failed = await withWritableStore(async (store, config) => {
+      const tokens = tokensOf(opts.token ?? [], opts.file);
+      const bar = new SingleBar({ format: 'sync [{bar}] {percentage}% | {value} of {total} tokens | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic);
+      const result = await syncPlayStore(store, config, appId, { tokens, voidedSince: opts.voidedSince === undefined ? null : new Date(opts.voidedSince) }, {
+        start: (total) => bar.start(Math.max(total, 1), 0),
+        update: (done) => bar.update(done),
+        stop: () => bar.stop(),
+      });
+      const counts = [...result.outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+      process.stdout.write(`Synced ${tokens.length} token(s) for app ${appId}: ${counts || 'nothing recorded'}.\n`);
+      for (const f of result.failed) process.stdout.write(`  ${f.purchase_token}: ${f.code}: ${f.message}\n`);
+      return result.failed.length;
+    });
+    process.exitCode = failed === 0 ? EXIT.ok : EXIT.differences;
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -57,6 +57,10 @@ export interface LedgerConfig {
   appStoreOnlineChecks: boolean;
   /** PEM texts of roots trusted besides Apple's own (APP_STORE_EXTRA_ROOT_CERTS). */
   appStoreExtraRoots: string[];
+  /** Google Play Developer API root (PLAY_API_ROOT_URL). */
+  playApiRootUrl: string;
+  /** Google's push OIDC certificates (PLAY_PUSH_CERTS_URL). */
+  playPushCertsUrl: string;
 }
 
 /** One line per mistake in `problems`; `message` joins them. */
@@ -189,5 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     projectionPollMs: get('PROJECTION_POLL_MS', 100),
     appStoreOnlineChecks: get('APP_STORE_ONLINE_CHECKS', false),
     appStoreExtraRoots: get<string[]>('APP_STORE_EXTRA_ROOT_CERTS', []),
+    playApiRootUrl: get('PLAY_API_ROOT_URL', 'https://androidpublisher.googleapis.com/'),
+    playPushCertsUrl: get('PLAY_PUSH_CERTS_URL', 'https://www.googleapis.com/oauth2/v1/certs'),
   };
 }

@@ -47,6 +47,20 @@ export const flag = (raw: string): boolean => {
 
 const text = (raw: string): string => raw;
 
+function httpUrl(raw: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new Error(`expected an http(s) URL, got "${raw}"`);
+  return url.href;
+}
+
+/** An http(s) URL ending in a slash: Google's client joins paths to it. */
+const baseUrl = (raw: string): string => (httpUrl(raw).endsWith('/') ? httpUrl(raw) : `${httpUrl(raw)}/`);
+
 /** A PEM file holding one certificate: its text (checked to parse as X.509). */
 function pemCertificate(path: string): string {
   let pem: string;
@@ -190,6 +204,18 @@ export const VARIABLES: readonly Variable[] = [
     meaning:
       "Comma-separated paths of PEM files of further root certificates App Store signatures may chain to (tests with a self-made chain). Apple Root CA - G3, shipped with the ledger, is always trusted; nothing else is unless named here",
     parse: (raw) => raw.split(',').map((path) => path.trim()).filter((path) => path !== '').map(pemCertificate),
+  },
+  {
+    name: 'PLAY_API_ROOT_URL',
+    default: 'https://androidpublisher.googleapis.com/',
+    meaning: "Root URL of the Google Play Developer API (a stand-in for tests). Access tokens come from each service account's own `token_uri`",
+    parse: baseUrl,
+  },
+  {
+    name: 'PLAY_PUSH_CERTS_URL',
+    default: 'https://www.googleapis.com/oauth2/v1/certs',
+    meaning: "Where Google's certificates for Pub/Sub push OIDC tokens are fetched (PEM by key id; cached as Google's Cache-Control says)",
+    parse: httpUrl,
   },
   {
     name: 'PROJECTION_POLL_MS',

@@ -38,7 +38,8 @@ export function observeRequests(fastify: FastifyInstance, options: { metrics: Me
         app_id: (request as { appId?: string }).appId ?? null,
         method: request.method,
         route,
-        url: request.url,
+        // A push URL may carry its secret token: the log never does.
+        url: request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
         status,
         latency_ms: Math.round(ms * 100) / 100,
       };

@@ -1,6 +1,6 @@
 import { appStoreChainStreamId, AppStoreChainState, claimChain, claimIfUnowned, receiveNotification } from '../../domain/app-store/app-store-chain';
 import { appStoreSetupStreamId, parkNotification, unparkChain } from '../../domain/app-store/app-store-setup';
-import { releaseStoreChain, syncAppStoreChain } from '../../domain/app-store/app-store-sync';
+import { releaseAppStoreChain, syncAppStoreChain } from '../../domain/app-store/app-store-sync';
 import { AppleNotification } from '../../domain/app-store/apple-notification';
 import { profileStreamId } from '../../domain/profile/profile.events';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
@@ -107,7 +107,7 @@ export class AppStoreChains {
     const originalId = chain.original_transaction_id;
     const ctx = this.context.decide();
     for (const former of chain.former_owners) {
-      await this.profiles.execute(profileStreamId(former), (s) => (s.exists && s.app_id === appId ? releaseStoreChain(s, originalId, owner, ctx) : []), meta);
+      await this.profiles.execute(profileStreamId(former), (s) => (s.exists && s.app_id === appId ? releaseAppStoreChain(s, originalId, owner, ctx) : []), meta);
     }
     const catalogue = await this.catalogues.catalogue(appId);
     const result = await this.profiles.execute(

@@ -195,7 +195,7 @@ export class GetAppStoreChainHandler implements IQueryHandler<GetAppStoreChainQu
         const d = e.data as AppStoreNotificationReceived['data'];
         view.notifications.push({ ...d.notification, signed_payload: d.signed_payload, received_at: d.received_at });
       } else if (e.type === 'AppStoreChainClaimed') {
-        const { app_id: _app, original_transaction_id: _id, ...claim } = e.data as AppStoreChainClaimed['data'];
+        const { app_id: _app, original_transaction_id: _id, ...claim } = e.data as unknown as AppStoreChainClaimed['data'];
         view.claims.push(claim);
         view.profile_id = claim.profile_id;
       }

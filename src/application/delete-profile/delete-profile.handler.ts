@@ -12,6 +12,7 @@ import { ProfileRepository, ReservationRepository } from '../shared/repositories
 import { DeleteProfileCommand } from './delete-profile.command';
 import { AppStoreChains } from '../app-store/app-store-chains';
 import { APP_STORE } from '../../domain/app-store/app-store-sync';
+import { PlayStorePurchases } from '../play-store/play-store-purchases';
 
 /**
  * Deleting erases: the profile's stream is hard-deleted and its read model row removed.
@@ -27,6 +28,7 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
     private readonly decisions: ProfileDecisions,
     private readonly context: CommandContext,
     private readonly appStoreChains: AppStoreChains,
+    private readonly playPurchases: PlayStorePurchases,
   ) {}
 
   async execute(cmd: DeleteProfileCommand): Promise<null | DomainError> {
@@ -44,7 +46,12 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
       [{ eventId: deterministicUuid(`erase:${profileId}`), type: 'ProfileErased', data: { profile_id: profileId, erased_at: now.toISOString() }, metadata: meta }],
       { expected: 'any', recordedAt: now },
     );
+    // The purchase tokens the profile's history names: their streams are named by the token, which the state does not keep.
+    const tokens = (await this.store.readStream(profileStreamId(profileId)))
+      .map((e) => (e.type === 'StoreNotificationRecorded' ? (e.data as { purchase_token?: unknown }).purchase_token : undefined))
+      .filter((t): t is string => typeof t === 'string');
     await this.profiles.erase(profileStreamId(profileId));
+    await this.playPurchases.forget(appId, profileId, tokens);
     const before = executed.before;
     const appStoreChains = [...before.chains.values()].filter((c) => c.current.store === APP_STORE).map((c) => c.original_id);
     await this.appStoreChains.forget(appId, profileId, [...appStoreChains, ...before.store_notifications.values()]);

@@ -1,18 +1,16 @@
 import { DomainError } from '../shared/domain-error';
 import { Iso } from '../shared/time';
 import { deterministicUuid } from '../shared/uuid';
+import { applyClaim, askClaim, Claim, ClaimData, claimData, Ownership, unowned } from '../stores/store-ownership';
 import { AppleNotification } from './apple-notification';
 
 /**
  * One App Store subscription chain (or one-time purchase) of one app: every verified notification
- * about it, with Apple's signed payload as evidence, and who owns it. The stream is the lock on
- * ownership, as a customer_user_id's reservation stream is: claims are appended with the expected
- * revision, so two profiles never own a chain at once. Stream names hold no store ids.
+ * about it, with Apple's signed payload as evidence, and who owns it (store-ownership.ts). Stream
+ * names hold no store ids.
  */
 export const appStoreChainStreamId = (appId: string, originalTransactionId: string): string =>
   `app-store-chain-${deterministicUuid(`${appId}\n${originalTransactionId}`)}`;
-
-export type ClaimVia = 'app_account_token' | 'transaction' | 'link' | 'transfer';
 
 export interface AppStoreNotificationReceived {
   type: 'AppStoreNotificationReceived';
@@ -21,19 +19,14 @@ export interface AppStoreNotificationReceived {
 
 export interface AppStoreChainClaimed {
   type: 'AppStoreChainClaimed';
-  data: { app_id: string; original_transaction_id: string; profile_id: string; previous_profile_id: string | null; via: ClaimVia; claimed_at: Iso };
+  data: { app_id: string; original_transaction_id: string } & ClaimData;
 }
 
 export type AppStoreChainEvent = AppStoreNotificationReceived | AppStoreChainClaimed;
 
-export interface AppStoreChainState {
+export interface AppStoreChainState extends Ownership {
   app_id: string;
   original_transaction_id: string;
-  owner: string | null;
-  /** Profiles that owned the chain before: each must no longer hold it. */
-  former_owners: string[];
-  /** The newest claim moved the chain from another profile because someone asked (a link with transfer): its history arrives quietly. */
-  transferred: boolean;
   /** By notificationUUID. */
   notifications: Map<string, AppleNotification>;
 }
@@ -41,9 +34,7 @@ export interface AppStoreChainState {
 export const initialAppStoreChain = (): AppStoreChainState => ({
   app_id: '',
   original_transaction_id: '',
-  owner: null,
-  former_owners: [],
-  transferred: false,
+  ...unowned(),
   notifications: new Map(),
 });
 
@@ -57,39 +48,15 @@ export function evolveAppStoreChain(state: AppStoreChainState, event: AppStoreCh
         original_transaction_id,
         notifications: new Map(state.notifications).set(event.data.notification.notification_uuid, event.data.notification),
       };
-    case 'AppStoreChainClaimed': {
-      const previous = event.data.previous_profile_id;
-      const former = previous && !state.former_owners.includes(previous) ? [...state.former_owners, previous] : state.former_owners;
-      return {
-        ...state,
-        app_id,
-        original_transaction_id,
-        owner: event.data.profile_id,
-        former_owners: former.filter((id) => id !== event.data.profile_id),
-        transferred: previous !== null && event.data.via === 'transfer',
-      };
-    }
+    case 'AppStoreChainClaimed':
+      return { ...state, app_id, original_transaction_id, ...applyClaim(state, event.data) };
   }
 }
 
-export interface Claim {
-  profileId: string;
-  via: ClaimVia;
-}
-
-function claimed(state: AppStoreChainState, appId: string, originalTransactionId: string, claim: Claim, now: Date): AppStoreChainClaimed {
-  return {
-    type: 'AppStoreChainClaimed',
-    data: {
-      app_id: appId,
-      original_transaction_id: originalTransactionId,
-      profile_id: claim.profileId,
-      previous_profile_id: state.owner,
-      via: claim.via,
-      claimed_at: now.toISOString(),
-    },
-  };
-}
+const claimed = (state: AppStoreChainState, appId: string, originalTransactionId: string, claim: Claim | ClaimData, now: Date): AppStoreChainClaimed => ({
+  type: 'AppStoreChainClaimed',
+  data: { app_id: appId, original_transaction_id: originalTransactionId, ...('profileId' in claim ? claimData(state, claim, now) : claim) },
+});
 
 /**
  * A verified notification arrives. A repeat (same notificationUUID) records nothing. The
@@ -119,22 +86,15 @@ export function receiveNotification(
   return events;
 }
 
-export const transactionOwnedElsewhere = (originalTransactionId: string, owner: string): DomainError =>
-  new DomainError(
-    'store_transaction_owned',
-    'original_transaction_id',
-    `Original transaction ${originalTransactionId} belongs to profile ${owner}; send "transfer": true to move it.`,
-  );
-
 /** A profile claims the chain (a link, or a set-transaction). Another owner keeps it unless the claim is a transfer. */
 export function claimChain(
   state: AppStoreChainState,
   input: { appId: string; originalTransactionId: string; claim: Claim; transfer: boolean },
   now: Date,
 ): AppStoreChainEvent[] | DomainError {
-  if (state.owner === input.claim.profileId) return [];
-  if (state.owner !== null && !input.transfer) return transactionOwnedElsewhere(input.originalTransactionId, state.owner);
-  return [claimed(state, input.appId, input.originalTransactionId, input.claim, now)];
+  const asked = askClaim(state, input.claim, input.transfer, 'original_transaction_id', `Original transaction ${input.originalTransactionId}`, now);
+  if (asked === null || asked instanceof DomainError) return asked ?? [];
+  return [claimed(state, input.appId, input.originalTransactionId, asked, now)];
 }
 
 /** A set-transaction names a chain nobody owns yet: the profile that recorded it owns it. */

@@ -1,31 +1,24 @@
-import { accessLevelOf, CatalogueState } from '../catalogue/catalogue';
+import { CatalogueState } from '../catalogue/catalogue';
 import { DecideContext, Decision, effectsOf } from '../profile/profile.decide';
-import { ProfileEvent, StoreNotificationRecorded, Transaction } from '../profile/profile.events';
-import { applyEvent, copyProfileState, isTrial, ProfileState } from '../profile/profile.state';
+import { isTrial, ProfileState } from '../profile/profile.state';
+import { releaseStoreChain, StoreWord, syncStorePurchase } from '../stores/store-sync';
 import { AppStoreChainState } from './app-store-chain';
 import { AppleLedgerTransaction, appleLedgerTransactions } from './apple-mapping';
 import { AppleNotification, signedOrder } from './apple-notification';
 
 export const APP_STORE = 'app_store';
 
-function recorded(n: AppleNotification, originalId: string, via: StoreNotificationRecorded['data']['via'], now: Date): StoreNotificationRecorded {
-  return {
-    type: 'StoreNotificationRecorded',
-    data: {
-      store: APP_STORE,
-      original_transaction_id: originalId,
-      notification_id: n.notification_uuid,
-      notification_type: n.notification_type,
-      subtype: n.subtype,
-      signed_at: new Date(n.signed_date).toISOString(),
-      environment: n.environment,
-      transaction: n.transaction,
-      renewal: n.renewal,
-      via,
-      recorded_at: now.toISOString(),
-    },
-  };
-}
+const word = (n: AppleNotification, originalId: string): StoreWord => ({
+  store: APP_STORE,
+  original_transaction_id: originalId,
+  notification_id: n.notification_uuid,
+  notification_type: n.notification_type,
+  subtype: n.subtype,
+  signed_at: new Date(n.signed_date).toISOString(),
+  environment: n.environment,
+  transaction: n.transaction,
+  renewal: n.renewal,
+});
 
 const RENEWAL_EFFECT = /_renewal_(cancelled|reactivated)$|^billing_issue_detected$|^entered_grace_period$/;
 
@@ -45,15 +38,9 @@ function appleEffects(state: ProfileState, d: AppleLedgerTransaction): string[] 
   return effects;
 }
 
-const sameTransaction = (a: Transaction, b: Transaction): boolean => JSON.stringify(a) === JSON.stringify(b);
-
 /**
- * Brings a profile's copy of an App Store chain to what the chain's notifications say. Each
- * notification the profile has not recorded yet is recorded in its history, in signed order, followed
- * by the transaction changes it makes (a late, older one changes only what it is the newest word on).
- * A chain that came from another profile (a transfer) arrives whole and quietly: its history is
- * recorded, its transactions follow without purchase webhooks (access_level_updated still goes out).
- * `arrived` is the notification that just came in for this profile, if any.
+ * Brings a profile's copy of an App Store chain to what the chain's notifications say, in signed
+ * order (store-sync.ts). `arrived` is the notification that just came in for this profile, if any.
  */
 export function syncAppStoreChain(
   state: ProfileState,
@@ -62,57 +49,27 @@ export function syncAppStoreChain(
   ctx: DecideContext,
   arrived: string | null = null,
 ): Decision {
-  if (!state.exists) return [];
   const originalId = chain.original_transaction_id;
   const all = [...chain.notifications.values()].sort(signedOrder);
-  const pending = all.filter((n) => !state.store_notifications.has(n.notification_uuid));
-  const quiet = chain.transferred && !state.chains.has(originalId);
-  const working = copyProfileState(state);
-  const events: ProfileEvent[] = [];
-  const push = (e: ProfileEvent) => {
-    events.push(e);
-    applyEvent(working, e);
-  };
-  const reconcile = (notifications: AppleNotification[]) => {
-    for (const d of appleLedgerTransactions(notifications)) {
-      const t = d.transaction;
-      const previous = working.transactions.get(t.store_transaction_id);
-      if (previous && sameTransaction(previous, t)) continue;
-      // An id or chain the profile holds as something else (an earlier set-transaction) is left as it is.
-      if (previous && (previous.store_original_transaction_id !== t.store_original_transaction_id || previous.purchase_type !== t.purchase_type)) continue;
-      const existing = working.chains.get(t.store_original_transaction_id);
-      if (existing && existing.current.purchase_type !== t.purchase_type) continue;
-      push({
-        type: 'TransactionRecorded',
-        data: {
-          transaction: t,
-          access_level_id: accessLevelOf(catalogue, t.store_product_id),
-          purchase_id: existing?.purchase_id ?? ctx.newId(),
-          effects: quiet ? [] : appleEffects(working, d),
-          recorded_at: ctx.now.toISOString(),
-          store_notification_id: d.notification_id,
-        },
-      });
-    }
-  };
-  if (quiet) {
-    for (const n of pending) push(recorded(n, originalId, 'transfer', ctx.now));
-    reconcile(all);
-    return events;
-  }
-  const known = all.filter((n) => state.store_notifications.has(n.notification_uuid));
-  for (const n of pending) {
-    known.push(n);
-    push(recorded(n, originalId, n.notification_uuid === arrived ? 'notification' : 'claim', ctx.now));
-    reconcile(known);
-  }
-  if (pending.length === 0) reconcile(known);
-  return events;
+  const byId = new Map(all.map((n) => [n.notification_uuid, n]));
+  return syncStorePurchase(
+    state,
+    {
+      words: all.map((n) => word(n, originalId)),
+      transactions: (known) =>
+        appleLedgerTransactions(known.map((w) => byId.get(w.notification_id)!)).map((d) => ({
+          transaction: d.transaction,
+          notification_id: d.notification_id,
+          effects: (s: ProfileState) => appleEffects(s, d),
+        })),
+      quiet: chain.transferred,
+    },
+    catalogue,
+    ctx,
+    arrived,
+  );
 }
 
 /** The chain belongs to another profile now: this one lets it go (its access follows). */
-export function releaseStoreChain(state: ProfileState, originalId: string, toProfileId: string, ctx: DecideContext): Decision {
-  const holds = state.chains.has(originalId) || [...state.store_notifications.values()].includes(originalId);
-  if (!state.exists || !holds) return [];
-  return [{ type: 'StoreChainReleased', data: { store: APP_STORE, original_transaction_id: originalId, to_profile_id: toProfileId, released_at: ctx.now.toISOString() } }];
-}
+export const releaseAppStoreChain = (state: ProfileState, originalId: string, toProfileId: string, ctx: DecideContext): Decision =>
+  releaseStoreChain(state, APP_STORE, originalId, toProfileId, ctx);

@@ -21,7 +21,7 @@ import {
 } from '../spec-support';
 import { claimChain, claimIfUnowned, evolveAppStoreChain, receiveNotification } from './app-store-chain';
 import { evolveAppStoreSetup, initialAppStoreSetup, parkNotification, recordAppNotification, removeSetup, saveSetup, unparkChain } from './app-store-setup';
-import { releaseStoreChain, syncAppStoreChain } from './app-store-sync';
+import { releaseAppStoreChain, syncAppStoreChain } from './app-store-sync';
 import { appleLedgerTransactions, countryOf, offerOf } from './apple-mapping';
 import { AppleNotification } from './apple-notification';
 import {
@@ -778,12 +778,12 @@ describe('ownership: claims, transfers and release', () => {
     ]);
   });
 
-  it('releaseStoreChain: the former owner lets the chain go: its transactions, revenue, history and access leave', () => {
+  it('releaseAppStoreChain: the former owner lets the chain go: its transactions, revenue, history and access leave', () => {
     const other = appleOneTime();
     const mine = arrivedOneByOne([buy, cancel]);
     const withMore = arrivedOneByOne([appleNotification('ONE_TIME_CHARGE', null, at(-5), { transaction: other })], CATALOGUE, mine.profile);
     expect(withMore.profile.total_revenue_usd).toBe(59.98);
-    const events = eventsOf(releaseStoreChain(withMore.profile, 'tx-1', OTHER_PROFILE, context()));
+    const events = eventsOf(releaseAppStoreChain(withMore.profile, 'tx-1', OTHER_PROFILE, context()));
     expect(events).toEqual([{ type: 'StoreChainReleased', data: { store: 'app_store', original_transaction_id: 'tx-1', to_profile_id: OTHER_PROFILE, released_at: NOW.toISOString() } }]);
     const released = after(withMore.profile, events);
     expect([...released.transactions.keys()]).toEqual(['otp-1']);
@@ -791,7 +791,7 @@ describe('ownership: claims, transfers and release', () => {
     expect(released.total_revenue_usd).toBe(49.99);
     expect([...released.store_notifications.values()]).toEqual(['otp-1']);
     expect(levelsAt(released)).toMatchObject([{ store_transaction_id: 'otp-1' }]);
-    expect(releaseStoreChain(released, 'tx-1', OTHER_PROFILE, context())).toEqual([]);
+    expect(releaseAppStoreChain(released, 'tx-1', OTHER_PROFILE, context())).toEqual([]);
   });
 
   it('claimChain: another owner keeps the chain (store_transaction_owned) unless the claim is a transfer', () => {

@@ -11,7 +11,8 @@ import { ProfileEvent, StoreNotificationRecorded, TransactionRecorded } from '..
 import { foldProfile, ProfileState } from '../profile/profile.state';
 import { levelsBefore, webhookEventsFor } from '../webhooks/webhook-events';
 import { CATALOGUE, context, day, eventsOf, given, ms, NOW, PROFILE_ID, APP_ID } from '../spec-support';
-import { AppStoreChainClaimed, AppStoreChainEvent, AppStoreChainState, AppStoreNotificationReceived, ClaimVia, evolveAppStoreChain, initialAppStoreChain } from './app-store-chain';
+import { AppStoreChainClaimed, AppStoreChainEvent, AppStoreChainState, AppStoreNotificationReceived, evolveAppStoreChain, initialAppStoreChain } from './app-store-chain';
+import { ClaimVia } from '../stores/store-ownership';
 import { syncAppStoreChain } from './app-store-sync';
 import { AppleEnvironment, AppleNotification, AppleRenewalInfo, AppleTransactionInfo } from './apple-notification';
 

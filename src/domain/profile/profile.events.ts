@@ -36,6 +36,8 @@ export interface Transaction {
   renew_status_changed_at: Iso | null;
   billing_issue_detected_at: Iso | null;
   grace_period_expires_at: Iso | null;
+  /** Google Play: the base plan of the subscription product (the catalogue maps the product id). */
+  store_base_plan_id?: string | null;
 }
 
 export const BUILT_IN_ATTRIBUTES = [
@@ -117,6 +119,8 @@ export interface StoreNotificationRecorded {
     environment: Environment;
     transaction: Record<string, unknown> | null;
     renewal: Record<string, unknown> | null;
+    /** Google Play: the purchase token the notification is about (its evidence stream is named by it). */
+    purchase_token?: string;
     /** notification: it arrived for this profile; claim: it waited until the profile claimed the chain; transfer: it came with the chain from another profile. */
     via: 'notification' | 'claim' | 'transfer';
     recorded_at: Iso;

@@ -17,6 +17,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'subscription_renewal_cancelled',
   'subscription_renewal_reactivated',
   'subscription_expired',
+  'subscription_paused',
   'trial_started',
   'trial_converted',
   'trial_renewal_cancelled',
@@ -129,6 +130,8 @@ function transactionEventTime(effect: string, t: Transaction, recordedAt: Iso): 
   if (effect.endsWith('_cancelled') || effect.endsWith('_reactivated')) return t.renew_status_changed_at ?? recordedAt;
   if (effect === 'billing_issue_detected' || effect === 'entered_grace_period') return t.billing_issue_detected_at ?? recordedAt;
   if (effect.endsWith('_refunded')) return t.refunded_at ?? recordedAt;
+  // A pause begins when the period it follows ends.
+  if (effect === 'subscription_paused') return t.expires_at ?? recordedAt;
   return t.purchased_at;
 }
 

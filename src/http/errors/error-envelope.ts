@@ -40,6 +40,7 @@ const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Ob
   store_app_mismatch: 403,
   store_environment_refused: 403,
   store_verification_unavailable: 503,
+  store_api_unavailable: 503,
   store_transaction_owned: 409,
   store_transaction_erased: 410,
   store_transaction_does_not_exist: 404,

@@ -37,7 +37,7 @@ function subscriptionOut(sub: ProfileReadModel['subscriptions'][number], now: nu
   return {
     store: t.store,
     store_product_id: t.store_product_id,
-    store_base_plan_id: null,
+    store_base_plan_id: t.store_base_plan_id ?? null,
     store_transaction_id: t.store_transaction_id,
     store_original_transaction_id: t.store_original_transaction_id,
     offer: offerOut(t),
@@ -58,7 +58,7 @@ function nonSubscriptionOut(n: ProfileReadModel['non_subscriptions'][number]) {
     purchase_id: n.purchase_id,
     store: t.store,
     store_product_id: t.store_product_id,
-    store_base_plan_id: null,
+    store_base_plan_id: t.store_base_plan_id ?? null,
     store_transaction_id: t.store_transaction_id,
     store_original_transaction_id: t.store_original_transaction_id,
     purchased_at: formatApiDate(t.purchased_at),

@@ -22,14 +22,7 @@ import { ApiErrors, ApiKeyedErrors } from '../openapi/api-errors.decorator';
 import { cursorOf, pageLimit, positionOf } from '../paging';
 import { AppId } from '../profile/profile-ref.decorator';
 import { AppStoreNotificationDto, LinkAppStoreTransactionDto, SaveAppStoreSetupDto } from './app-store.dto';
-
-/** The URL to paste into App Store Connect, as this request reached the ledger (a proxy's X-Forwarded-* included). */
-function withUrl(view: AppStoreSetupView, request: FastifyRequest) {
-  const first = (value: string | string[] | undefined) => String(value ?? '').split(',')[0].trim() || undefined;
-  const proto = first(request.headers['x-forwarded-proto']) ?? request.protocol;
-  const host = first(request.headers['x-forwarded-host']) ?? request.headers.host;
-  return { ...view, notification_url: host ? `${proto}://${host}${view.notification_path}` : null };
-}
+import { withUrl } from './store-url';
 
 /** An app's App Store intake: its setup, links of transactions to profiles, what waits for an owner. */
 @ApiTags('admin: App Store')

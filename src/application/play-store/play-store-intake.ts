@@ -1,0 +1,183 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { DeveloperNotification, notificationTypeOf, ONE_TIME_PRODUCT_PURCHASED, parsePush, PLAY_STORE, purchaseTokenOf } from '../../domain/play-store/play-notification';
+import { PlayRecord, PlayResource } from '../../domain/play-store/play-record';
+import { playStoreNotConfigured, PlayStoreSetup, playStoreSetupStreamId, recordTest } from '../../domain/play-store/play-setup';
+import { DomainError } from '../../domain/shared/domain-error';
+import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
+import { IntakeMetrics } from '../app-store/app-store-ports';
+import { CommandContext } from '../shared/command-context';
+import { PlayAnswer, PlayDeveloperApi, PlaySecrets, PushVerifier } from './play-store-ports';
+import { StoreSecrets } from '../../projections/store-intake/store-secrets';
+import { PlayStorePurchases } from './play-store-purchases';
+import { PlayStoreSetupRepository } from './play-store-repositories';
+
+export interface PlayIntakeResult {
+  message_id: string;
+  notification_type: string;
+  /** accepted, duplicate, unattributed (waits for a profile), test, erased, not_found (Google does not know the token), ignored. */
+  outcome: string;
+}
+
+/** How a push proves it is the app's: the OIDC token Pub/Sub signs, or the token in the push URL. */
+export interface PushCredentials {
+  bearer: string | null;
+  urlToken: string | null;
+}
+
+export const playApiUnavailable = (detail: string): DomainError =>
+  new DomainError('store_api_unavailable', null, `The Google Play Developer API could not be read now (${detail}); nothing was recorded, try again.`);
+
+const unauthorized = (detail: string): DomainError => new DomainError('store_signature_invalid', 'authorization', `The push is not authenticated: ${detail}`);
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Equal digests of equal length: the comparison takes the same time wherever the tokens differ. */
+export const sameSecret = (given: string, kept: string): boolean => timingSafeEqual(digest(given), digest(kept));
+
+/** An app's setup with its secrets: both or neither (a store of secrets restored without its log, or the reverse, is not set up). */
+export interface PlayApp {
+  setup: PlayStoreSetup;
+  secrets: PlaySecrets;
+}
+
+/**
+ * Google Play's door: an authenticated push → the Play Developer API's answer for its token → one
+ * record of both in the token's stream (the evidence) → attribution → the ledger's own transaction
+ * events. Recorded (repeats, tests and unattributed ones too) is 2xx; what will never verify is a
+ * 4xx with nothing recorded; when Google's API cannot answer, 5xx with nothing recorded, so Pub/Sub
+ * delivers the push again.
+ */
+export class PlayStoreIntake {
+  constructor(
+    private readonly setups: PlayStoreSetupRepository,
+    private readonly purchases: PlayStorePurchases,
+    private readonly secrets: StoreSecrets,
+    private readonly api: PlayDeveloperApi,
+    private readonly verifier: PushVerifier,
+    private readonly stats: StoreIntakeStats,
+    private readonly context: CommandContext,
+    private readonly metrics: IntakeMetrics | null = null,
+  ) {}
+
+  async app(appId: string): Promise<PlayApp | null> {
+    const { state } = await this.setups.load(playStoreSetupStreamId(appId));
+    const secrets = state.setup === null ? null : ((await this.secrets.get(appId, PLAY_STORE)) as PlaySecrets | null);
+    return state.setup === null || secrets === null ? null : { setup: state.setup, secrets };
+  }
+
+  async receive(appId: string, body: unknown, credentials: PushCredentials, source = 'play_store.notification'): Promise<PlayIntakeResult | DomainError> {
+    const app = await this.app(appId);
+    if (app === null) {
+      this.metrics?.storeNotification(PLAY_STORE, 'not_configured');
+      return playStoreNotConfigured();
+    }
+    const refusal = await this.authenticate(app, credentials);
+    if (refusal !== null) {
+      if (refusal.code === 'store_verification_unavailable') this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
+      else await this.count(appId, 'refused_authentication');
+      return refusal;
+    }
+    const push = parsePush(body);
+    if (typeof push === 'string') {
+      await this.count(appId, 'refused_malformed');
+      return new DomainError('store_notification_malformed', 'message', `Not a Google Play real-time developer notification: ${push}`);
+    }
+    const n = push.notification;
+    if (n.packageName !== app.setup.package_name) {
+      await this.count(appId, 'refused_package');
+      return new DomainError('store_app_mismatch', 'packageName', `The notification is for ${n.packageName}; this app is set up for ${app.setup.package_name}.`);
+    }
+    const result = (outcome: string): PlayIntakeResult => ({ message_id: push.message_id, notification_type: notificationTypeOf(n), outcome });
+    const meta = this.context.metadata({ appId, source, commandId: `play-store:${push.message_id}` });
+    const token = purchaseTokenOf(n);
+    if (token === null) {
+      if (!n.testNotification) return this.counted(appId, result('ignored'));
+      const now = this.context.clock.now();
+      const recorded = await this.setups.execute(playStoreSetupStreamId(appId), (s) => recordTest(s, { messageId: push.message_id, notification: n }, now), meta);
+      return this.counted(appId, result(recorded.ok && recorded.appended === 0 ? 'duplicate' : 'test'));
+    }
+    const known = (await this.purchases.known(appId, token)).records.get(push.message_id);
+    let record = known;
+    if (!record) {
+      const read = await this.read(app, n, token);
+      if (!read.ok) {
+        this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
+        return playApiUnavailable(read.detail);
+      }
+      if (read.value === null && !n.voidedPurchaseNotification) return this.counted(appId, result('not_found'));
+      record = {
+        id: push.message_id,
+        event_time: Number(n.eventTimeMillis),
+        notification_type: notificationTypeOf(n),
+        notification: n,
+        product_id: n.subscriptionNotification?.subscriptionId ?? n.oneTimeProductNotification?.sku ?? null,
+        resource: read.value,
+      };
+    }
+    const outcome = await this.purchases.record(appId, token, record, meta);
+    const acknowledged = await this.acknowledge(app, token, record);
+    if (!acknowledged.ok) {
+      this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
+      return playApiUnavailable(`the purchase was recorded, but acknowledging it failed: ${acknowledged.detail}`);
+    }
+    return this.counted(appId, result(outcome));
+  }
+
+  /** The Play Developer API's answer for a notification's token (none is read for a voided purchase: Google's word is the notification). */
+  private read(app: PlayApp, n: DeveloperNotification, token: string): Promise<PlayAnswer<PlayResource | null>> {
+    const key = app.secrets.service_account;
+    const pkg = app.setup.package_name;
+    if (n.subscriptionNotification) return this.api.subscription(key, pkg, token);
+    if (n.oneTimeProductNotification) return this.api.product(key, pkg, n.oneTimeProductNotification.sku, token);
+    return Promise.resolve({ ok: true, value: null });
+  }
+
+  /** A new purchase Google still waits to see acknowledged (when the app asked the ledger to). */
+  async acknowledge(app: PlayApp, token: string, record: PlayRecord): Promise<PlayAnswer<boolean>> {
+    const r = record.resource;
+    if (!app.setup.acknowledge || r === null) return { ok: true, value: false };
+    const key = app.secrets.service_account;
+    const pkg = app.setup.package_name;
+    if (r.kind === 'subscriptionsv2') {
+      const v = r.value;
+      const active = v.subscriptionState === 'SUBSCRIPTION_STATE_ACTIVE' || v.subscriptionState === 'SUBSCRIPTION_STATE_IN_GRACE_PERIOD';
+      const product = v.lineItems?.[0]?.productId;
+      if (v.acknowledgementState !== 'ACKNOWLEDGEMENT_STATE_PENDING' || !active || !product) return { ok: true, value: false };
+      return this.api.acknowledge(key, pkg, 'subscription', product, token);
+    }
+    if (r.kind === 'product' && r.value.acknowledgementState === 0 && (r.value.purchaseState ?? 0) === 0 && record.product_id !== null) {
+      if (record.notification?.oneTimeProductNotification?.notificationType !== ONE_TIME_PRODUCT_PURCHASED) return { ok: true, value: false };
+      return this.api.acknowledge(key, pkg, 'product', record.product_id, token);
+    }
+    return { ok: true, value: false };
+  }
+
+  private async authenticate(app: PlayApp, credentials: PushCredentials): Promise<DomainError | null> {
+    const { setup, secrets } = app;
+    if (setup.push_auth === 'token') {
+      if (credentials.urlToken === null) return unauthorized('the push URL carries no token');
+      return sameSecret(credentials.urlToken, secrets.push_token ?? '') ? null : unauthorized('the token in the push URL is not this app’s');
+    }
+    if (credentials.bearer === null) return unauthorized('no OIDC token (Authorization: Bearer …)');
+    const identity = await this.verifier.verify(credentials.bearer, setup.push_audience!);
+    if (!identity.ok) {
+      return identity.retryable
+        ? new DomainError('store_verification_unavailable', null, `Google's certificates could not be fetched now (${identity.detail}); try again.`)
+        : unauthorized(identity.detail);
+    }
+    if (identity.email !== setup.push_service_account_email || !identity.email_verified) {
+      return unauthorized(`the OIDC token is not from ${setup.push_service_account_email} with a verified email`);
+    }
+    return null;
+  }
+
+  private async counted(appId: string, result: PlayIntakeResult): Promise<PlayIntakeResult> {
+    await this.count(appId, result.outcome);
+    return result;
+  }
+
+  private async count(appId: string, outcome: string): Promise<void> {
+    this.metrics?.storeNotification(PLAY_STORE, outcome);
+    await this.stats.count(appId, PLAY_STORE, outcome, this.context.clock.now().getTime());
+  }
+}
