@@ -203,8 +203,11 @@ describe('Google Play real-time developer notifications', () => {
       const before = reads();
       expect((await notify(4, 'tok-a', T0 - DAY, 'buy-a')).body.data.outcome).toBe('duplicate');
       expect(reads()).toBe(before);
+      // Acknowledged once: the acknowledgement is recorded, so the redelivery does not repeat it.
+      expect(play.acknowledged).toHaveLength(1);
       const evidence = await call(ledger.url, { path: `${SETUP}/purchases?purchase_token=tok-a` });
       expect(evidence.body.data).toMatchObject({ purchase_token: 'tok-a', chain_id: 'GPA.1111-2222-3333-44444', profile_id: id, claims: [{ profile_id: id, via: 'account_id' }] });
+      expect(evidence.body.data.acknowledged_at).not.toBeNull();
       expect(evidence.body.data.records[0]).toMatchObject({ id: 'buy-a', notification_type: 'SUBSCRIPTION_PURCHASED', resource: { kind: 'subscriptionsv2', value: { latestOrderId: 'GPA.1111-2222-3333-44444' } } });
     });
 
@@ -273,6 +276,19 @@ describe('Google Play real-time developer notifications', () => {
       await receiver.waitFor(() => hooksOf(paused).includes('subscription_paused'));
     });
 
+    it('a voided subscription purchase refunds its order, with the subscription read again as evidence', async () => {
+      const id = await createProfile('voided');
+      play.setSubscription('tok-v', sub({ order: 'GPA.6666-0000-0000-00001', start: T0 - DAY, expiry: T0 + 29 * DAY, account: 'voided' }));
+      await notify(4, 'tok-v', T0 - DAY);
+      play.setSubscription('tok-v', sub({ order: 'GPA.6666-0000-0000-00001', start: T0 - DAY, expiry: T0 - 1000, account: 'voided', state: 'SUBSCRIPTION_STATE_EXPIRED', renew: false }));
+      const r = await post(pushBody({ eventTimeMillis: String(T0 - 1000), voidedPurchaseNotification: { purchaseToken: 'tok-v', orderId: 'GPA.6666-0000-0000-00001', productType: 1, refundType: 1 } }));
+      expect(r.body.data).toMatchObject({ notification_type: 'VOIDED_PURCHASE', outcome: 'accepted' });
+      expect(await premium('voided')).toBeUndefined();
+      await receiver.waitFor(() => hooksOf(id).includes('subscription_refunded'));
+      const evidence = (await call(ledger.url, { path: `${SETUP}/purchases?purchase_token=tok-v` })).body.data;
+      expect(evidence.records[1]).toMatchObject({ notification_type: 'VOIDED_PURCHASE', resource: { kind: 'subscriptionsv2', value: { subscriptionState: 'SUBSCRIPTION_STATE_EXPIRED' } } });
+    });
+
     it('an upgrade through linkedPurchaseToken keeps the owner and the chain, and ends the replaced token', async () => {
       const id = await createProfile('upgrader');
       play.setSubscription('tok-old', sub({ order: 'GPA.9999-0000-0000-00001', start: T0 - 10 * DAY, expiry: T0 + 20 * DAY, account: 'upgrader' }));
@@ -286,6 +302,9 @@ describe('Google Play real-time developer notifications', () => {
       expect(all.find((t: any) => t.store_transaction_id === 'GPA.9999-0000-0000-00001')).toMatchObject({ expires_at: iso(T0), cancellation_reason: 'new_subscription_replace' });
       await receiver.waitFor(() => hooksOf(id).includes('subscription_renewed'));
       expect(hooksOf(id)).not.toContain('subscription_renewal_cancelled');
+      // The old token ends after the new one starts: access never reads as lapsed in between.
+      const levels = receiver.received.filter((r) => r.body.profile_id === id && r.body.event_type === 'access_level_updated');
+      expect(levels.map((r) => r.body.event_properties.is_active)).toEqual(levels.map(() => true));
     });
   });
 
@@ -338,6 +357,15 @@ describe('Google Play real-time developer notifications', () => {
       expect(voided.body.data).toMatchObject({ notification_type: 'VOIDED_PURCHASE', outcome: 'accepted' });
       await receiver.waitFor(() => hooksOf(id).includes('non_subscription_purchase_refunded'));
       expect(hooksOf(id)).toContain('non_subscription_purchase');
+    });
+  });
+
+  describe('metrics', () => {
+    it('count pushes by store and outcome', async () => {
+      const text = await (await fetch(`${ledger.url}/metrics`)).text();
+      expect(text).toMatch(/ledger_store_notifications_total\{store="play_store",outcome="accepted"\} \d+/);
+      expect(text).toMatch(/ledger_store_notifications_total\{store="play_store",outcome="refused_authentication"\} \d+/);
+      expect(text).toMatch(/ledger_store_notifications_total\{store="play_store",outcome="unavailable"\} \d+/);
     });
   });
 

@@ -54,6 +54,7 @@ describe('nodes sharing PostgreSQL read models', () => {
         'ledger_rm_profiles',
         'ledger_rm_stopped',
         'ledger_rm_store_intake_stats',
+        'ledger_rm_store_secrets',
       ]);
     } finally {
       await db.end();

@@ -44,7 +44,7 @@ export class PlayStoreBackfill {
     const record: PlayRecord = { id, event_time: now.getTime(), notification_type: 'SYNC', notification: null, product_id: productId, resource: read.value };
     const meta = this.context.metadata({ appId, source: 'cli.play_store_sync', commandId: `play-store:${token}:${id}` });
     const outcome = await this.purchases.record(appId, token, record, meta);
-    const acknowledged = await this.intake.acknowledge(app, token, record);
+    const acknowledged = outcome === 'erased' ? ({ ok: true, value: false } as const) : await this.intake.acknowledge(app, token, record, meta);
     return acknowledged.ok ? { purchase_token: token, outcome } : playApiUnavailable(acknowledged.detail);
   }
 

@@ -6,6 +6,7 @@ import { DomainError } from '../../domain/shared/domain-error';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { IntakeMetrics } from '../app-store/app-store-ports';
 import { CommandContext } from '../shared/command-context';
+import { EventMetadata } from '../shared/event-sourced-repository';
 import { PlayAnswer, PlayDeveloperApi, PlaySecrets, PushVerifier } from './play-store-ports';
 import { StoreSecrets } from '../../projections/store-intake/store-secrets';
 import { PlayStorePurchases } from './play-store-purchases';
@@ -28,6 +29,11 @@ export const playApiUnavailable = (detail: string): DomainError =>
   new DomainError('store_api_unavailable', null, `The Google Play Developer API could not be read now (${detail}); nothing was recorded, try again.`);
 
 const unauthorized = (detail: string): DomainError => new DomainError('store_signature_invalid', 'authorization', `The push is not authenticated: ${detail}`);
+
+/** voidedPurchaseNotification.productType of a subscription. */
+const VOIDED_SUBSCRIPTION = 1;
+
+const productOf = (resource: PlayResource | null): string | null => (resource?.kind === 'subscriptionsv2' ? (resource.value.lineItems?.[0]?.productId ?? null) : null);
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -110,12 +116,12 @@ export class PlayStoreIntake {
         event_time: Number(n.eventTimeMillis),
         notification_type: notificationTypeOf(n),
         notification: n,
-        product_id: n.subscriptionNotification?.subscriptionId ?? n.oneTimeProductNotification?.sku ?? null,
+        product_id: n.subscriptionNotification?.subscriptionId ?? n.oneTimeProductNotification?.sku ?? productOf(read.value),
         resource: read.value,
       };
     }
     const outcome = await this.purchases.record(appId, token, record, meta);
-    const acknowledged = await this.acknowledge(app, token, record);
+    const acknowledged = outcome === 'erased' ? ({ ok: true, value: false } as const) : await this.acknowledge(app, token, record, meta);
     if (!acknowledged.ok) {
       this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
       return playApiUnavailable(`the purchase was recorded, but acknowledging it failed: ${acknowledged.detail}`);
@@ -123,33 +129,45 @@ export class PlayStoreIntake {
     return this.counted(appId, result(outcome));
   }
 
-  /** The Play Developer API's answer for a notification's token (none is read for a voided purchase: Google's word is the notification). */
+  /**
+   * The Play Developer API's answer for a notification's token: a subscription's state after a voided
+   * purchase too (a one-time product's cannot be read: the notification does not name the product;
+   * Google's word on the refund is the notification itself).
+   */
   private read(app: PlayApp, n: DeveloperNotification, token: string): Promise<PlayAnswer<PlayResource | null>> {
     const key = app.secrets.service_account;
     const pkg = app.setup.package_name;
-    if (n.subscriptionNotification) return this.api.subscription(key, pkg, token);
+    if (n.subscriptionNotification || n.voidedPurchaseNotification?.productType === VOIDED_SUBSCRIPTION) return this.api.subscription(key, pkg, token);
     if (n.oneTimeProductNotification) return this.api.product(key, pkg, n.oneTimeProductNotification.sku, token);
     return Promise.resolve({ ok: true, value: null });
   }
 
-  /** A new purchase Google still waits to see acknowledged (when the app asked the ledger to). */
-  async acknowledge(app: PlayApp, token: string, record: PlayRecord): Promise<PlayAnswer<boolean>> {
+  /** A new purchase Google still waits to see acknowledged (when the app asked the ledger to, and it has not yet). */
+  async acknowledge(app: PlayApp, token: string, record: PlayRecord, meta: EventMetadata): Promise<PlayAnswer<boolean>> {
     const r = record.resource;
     if (!app.setup.acknowledge || r === null) return { ok: true, value: false };
+    if ((await this.purchases.known(meta.app_id, token)).acknowledged_at !== null) return { ok: true, value: false };
+    const done = await this.sendAcknowledgement(app, token, record);
+    if (done.ok && done.value) await this.purchases.acknowledged(meta.app_id, token, meta);
+    return done;
+  }
+
+  private sendAcknowledgement(app: PlayApp, token: string, record: PlayRecord): Promise<PlayAnswer<boolean>> {
+    const r = record.resource!;
     const key = app.secrets.service_account;
     const pkg = app.setup.package_name;
     if (r.kind === 'subscriptionsv2') {
       const v = r.value;
       const active = v.subscriptionState === 'SUBSCRIPTION_STATE_ACTIVE' || v.subscriptionState === 'SUBSCRIPTION_STATE_IN_GRACE_PERIOD';
       const product = v.lineItems?.[0]?.productId;
-      if (v.acknowledgementState !== 'ACKNOWLEDGEMENT_STATE_PENDING' || !active || !product) return { ok: true, value: false };
+      if (v.acknowledgementState !== 'ACKNOWLEDGEMENT_STATE_PENDING' || !active || !product) return Promise.resolve({ ok: true, value: false });
       return this.api.acknowledge(key, pkg, 'subscription', product, token);
     }
-    if (r.kind === 'product' && r.value.acknowledgementState === 0 && (r.value.purchaseState ?? 0) === 0 && record.product_id !== null) {
-      if (record.notification?.oneTimeProductNotification?.notificationType !== ONE_TIME_PRODUCT_PURCHASED) return { ok: true, value: false };
+    const p = r.kind === 'product' ? r.value : null;
+    if (p && p.acknowledgementState === 0 && (p.purchaseState ?? 0) === 0 && record.product_id !== null && record.notification?.oneTimeProductNotification?.notificationType === ONE_TIME_PRODUCT_PURCHASED) {
       return this.api.acknowledge(key, pkg, 'product', record.product_id, token);
     }
-    return { ok: true, value: false };
+    return Promise.resolve({ ok: true, value: false });
   }
 
   private async authenticate(app: PlayApp, credentials: PushCredentials): Promise<DomainError | null> {

@@ -1,5 +1,5 @@
 import { orderIdOf, baseOrderId, environmentOf, PlayRecord, accountIdOf } from '../../domain/play-store/play-record';
-import { claimPurchase, PlayPurchaseState, playPurchaseStreamId, recordPurchase, replacePurchase } from '../../domain/play-store/play-purchase';
+import { acknowledgePurchase, claimPurchase, PlayPurchaseState, playPurchaseStreamId, recordPurchase, replacePurchase } from '../../domain/play-store/play-purchase';
 import { parkPurchase, playStoreSetupStreamId, unparkPurchase } from '../../domain/play-store/play-setup';
 import { releasePlayPurchase, syncPlayPurchase } from '../../domain/play-store/play-sync';
 import { profileStreamId } from '../../domain/profile/profile.events';
@@ -72,16 +72,19 @@ export class PlayStorePurchases {
       throw new Error(result.error.message);
     }
     const duplicate = result.before.records.has(record.id);
-    if (linked !== null && replaced !== null && replaced.records.size > 0) await this.replace(appId, linked, token, result.state, meta);
     const purchase = result.state;
+    let outcome: PurchaseOutcome = duplicate ? 'duplicate' : 'accepted';
     if (purchase.owner === null) {
       const park = { token, recordId: record.id, notificationType: record.notification_type, eventAt: record.event_time, productId: record.product_id, environment: environmentOf(record.resource) };
       await this.setups.execute(playStoreSetupStreamId(appId), (s) => parkPurchase(s, park, now), meta);
-      return duplicate ? 'duplicate' : 'unattributed';
+      outcome = duplicate ? 'duplicate' : 'unattributed';
+    } else {
+      await this.settle(appId, purchase, meta, record.id);
+      if (result.before.owner === null) await this.unpark(appId, purchase, meta);
     }
-    await this.settle(appId, purchase, meta, record.id);
-    if (result.before.owner === null) await this.unpark(appId, purchase, meta);
-    return duplicate ? 'duplicate' : 'accepted';
+    // The replaced token ends after the new one has started, so its owner's access never lapses in between.
+    if (linked !== null && replaced !== null && replaced.records.size > 0) await this.replace(appId, linked, token, purchase, meta);
+    return outcome;
   }
 
   /** POST …/links: a profile claims a token (moving it from another profile only when asked). */
@@ -99,6 +102,12 @@ export class PlayStorePurchases {
     await this.unpark(appId, purchase, meta);
     const previous = result.before.owner !== profileId ? result.before.owner : null;
     return { purchase_token: token, profile_id: profileId, previous_profile_id: previous, transferred: previous !== null, notifications_applied: applied };
+  }
+
+  /** The ledger acknowledged the purchase to Google: recorded, so a redelivered push does not acknowledge again. */
+  async acknowledged(appId: string, token: string, meta: EventMetadata): Promise<void> {
+    const now = this.context.clock.now();
+    await this.purchases.execute(playPurchaseStreamId(appId, token), (s) => acknowledgePurchase(s, { appId, token }, now), meta);
   }
 
   /** Erasure: the tokens a deleted profile owned go with it (their evidence names the customer). */

@@ -168,6 +168,7 @@ export interface PlayPurchaseView {
   records: Array<PlayRecord & { received_at: string }>;
   claims: Array<Omit<PlayPurchaseClaimed['data'], 'app_id' | 'purchase_token'>>;
   replaced_by: { purchase_token: string; at: string } | null;
+  acknowledged_at: string | null;
 }
 
 @QueryHandler(GetPlayPurchaseQuery)
@@ -177,7 +178,7 @@ export class GetPlayPurchaseHandler implements IQueryHandler<GetPlayPurchaseQuer
   async execute(query: GetPlayPurchaseQuery): Promise<PlayPurchaseView | DomainError> {
     const events = await this.store.readStream(playPurchaseStreamId(query.appId, query.purchaseToken));
     if (events.length === 0) return new DomainError('store_transaction_does_not_exist', null, 'No Google Play notification or link names this purchase token.');
-    const view: PlayPurchaseView = { purchase_token: query.purchaseToken, chain_id: null, profile_id: null, records: [], claims: [], replaced_by: null };
+    const view: PlayPurchaseView = { purchase_token: query.purchaseToken, chain_id: null, profile_id: null, records: [], claims: [], replaced_by: null, acknowledged_at: null };
     for (const e of events) {
       if (e.type === 'PlayPurchaseRecorded') {
         const d = e.data as unknown as PlayPurchaseRecorded['data'];
@@ -190,6 +191,8 @@ export class GetPlayPurchaseHandler implements IQueryHandler<GetPlayPurchaseQuer
       } else if (e.type === 'PlayPurchaseReplaced') {
         const d = e.data as unknown as PlayPurchaseReplaced['data'];
         view.replaced_by = { purchase_token: d.by_purchase_token, at: d.replaced_at };
+      } else if (e.type === 'PlayPurchaseAcknowledged') {
+        view.acknowledged_at = (e.data as { acknowledged_at: string }).acknowledged_at;
       }
     }
     return view;

@@ -40,8 +40,6 @@ const SUBSCRIPTION_TYPES: ReadonlyMap<number, string> = new Map([
   [22, 'SUBSCRIPTION_PRICE_STEP_UP_CONSENT_UPDATED'],
 ]);
 
-export const SUBSCRIPTION_PURCHASED = 4;
-export const SUBSCRIPTION_PAUSED = 10;
 export const SUBSCRIPTION_REVOKED = 12;
 export const ONE_TIME_PRODUCT_PURCHASED = 1;
 /** voidedPurchaseNotification.refundType: a quantity-based partial refund of a one-time product (access stays). */

@@ -27,7 +27,13 @@ export interface PlayPurchaseReplaced {
   data: { app_id: string; purchase_token: string; by_purchase_token: string; replaced_at: Iso };
 }
 
-export type PlayPurchaseEvent = PlayPurchaseRecorded | PlayPurchaseClaimed | PlayPurchaseReplaced;
+/** The ledger acknowledged the purchase to Google (the app asked it to): Google will not refund it for want of one. */
+export interface PlayPurchaseAcknowledged {
+  type: 'PlayPurchaseAcknowledged';
+  data: { app_id: string; purchase_token: string; acknowledged_at: Iso };
+}
+
+export type PlayPurchaseEvent = PlayPurchaseRecorded | PlayPurchaseClaimed | PlayPurchaseReplaced | PlayPurchaseAcknowledged;
 
 export interface PlayPurchaseState extends Ownership {
   app_id: string;
@@ -36,9 +42,10 @@ export interface PlayPurchaseState extends Ownership {
   chain_id: string | null;
   records: Map<string, PlayRecord>;
   replaced: { by: string; at: Iso } | null;
+  acknowledged_at: Iso | null;
 }
 
-export const initialPlayPurchase = (): PlayPurchaseState => ({ app_id: '', purchase_token: '', ...unowned(), chain_id: null, records: new Map(), replaced: null });
+export const initialPlayPurchase = (): PlayPurchaseState => ({ app_id: '', purchase_token: '', ...unowned(), chain_id: null, records: new Map(), replaced: null, acknowledged_at: null });
 
 export function evolvePlayPurchase(state: PlayPurchaseState, event: PlayPurchaseEvent): PlayPurchaseState {
   const { app_id, purchase_token } = event.data;
@@ -55,6 +62,8 @@ export function evolvePlayPurchase(state: PlayPurchaseState, event: PlayPurchase
       return { ...state, app_id, purchase_token, ...applyClaim(state, event.data) };
     case 'PlayPurchaseReplaced':
       return { ...state, app_id, purchase_token, replaced: { by: event.data.by_purchase_token, at: event.data.replaced_at } };
+    case 'PlayPurchaseAcknowledged':
+      return { ...state, app_id, purchase_token, acknowledged_at: event.data.acknowledged_at };
   }
 }
 
@@ -104,4 +113,9 @@ export function claimPurchase(
 export function replacePurchase(state: PlayPurchaseState, input: { appId: string; token: string; by: string; at: Date }): PlayPurchaseEvent[] {
   if (state.replaced !== null || state.records.size === 0) return [];
   return [{ type: 'PlayPurchaseReplaced', data: { app_id: input.appId, purchase_token: input.token, by_purchase_token: input.by, replaced_at: input.at.toISOString() } }];
+}
+
+export function acknowledgePurchase(state: PlayPurchaseState, input: { appId: string; token: string }, now: Date): PlayPurchaseEvent[] {
+  if (state.acknowledged_at !== null) return [];
+  return [{ type: 'PlayPurchaseAcknowledged', data: { app_id: input.appId, purchase_token: input.token, acknowledged_at: now.toISOString() } }];
 }

@@ -15,13 +15,14 @@ import {
 } from '../../application/app-store/app-store.commands';
 import { AppStoreChainView, AppStoreSetupView, UnattributedView } from '../../application/app-store/app-store.handlers';
 import { APPLE_ENVIRONMENTS } from '../../domain/app-store/app-store-setup';
-import { DomainError, validationError } from '../../domain/shared/domain-error';
+import { DomainError } from '../../domain/shared/domain-error';
 import { Public } from '../auth/public.decorator';
 import { unwrap } from '../errors/domain-error.exception';
 import { ApiErrors, ApiKeyedErrors } from '../openapi/api-errors.decorator';
 import { cursorOf, pageLimit, positionOf } from '../paging';
 import { AppId } from '../profile/profile-ref.decorator';
 import { AppStoreNotificationDto, LinkAppStoreTransactionDto, SaveAppStoreSetupDto } from './app-store.dto';
+import { linkedProfileOf } from './linked-profile';
 import { withUrl } from './store-url';
 
 /** An app's App Store intake: its setup, links of transactions to profiles, what waits for an owner. */
@@ -69,10 +70,7 @@ export class AppStoreAdminController {
   @ApiOkResponse({ description: 'The owner, the previous owner when moved, and how many notifications were applied' })
   @ApiErrors(400, 404, 409, 413, 415)
   async link(@AppId() appId: string, @Body() body: LinkAppStoreTransactionDto) {
-    if (body.profile_id === undefined && body.customer_user_id === undefined) {
-      unwrap(validationError('non_field_errors', 'Name the profile with customer_user_id or profile_id.'));
-    }
-    const ref = { appId, profileId: body.profile_id?.toLowerCase(), customerUserId: body.profile_id === undefined ? body.customer_user_id : undefined };
+    const ref = linkedProfileOf(appId, body);
     const cmd = new LinkAppStoreTransactionCommand(ref, body.original_transaction_id, body.transfer ?? false);
     return { data: unwrap(await this.commands.execute<LinkAppStoreTransactionCommand, LinkResult | DomainError>(cmd)) };
   }

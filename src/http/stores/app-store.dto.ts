@@ -29,13 +29,8 @@ export class SaveAppStoreSetupDto {
   environments?: Array<'Production' | 'Sandbox'>;
 }
 
-export class LinkAppStoreTransactionDto {
-  @ApiProperty({ example: '2000000123456789' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(255)
-  original_transaction_id: string;
-
+/** Who claims a store purchase: a profile by either id, and whether to move it from another owner. */
+export class StoreLinkDto {
   @ApiPropertyOptional({ description: 'The profile, by your own user id' })
   @Given()
   @IsString()
@@ -49,10 +44,18 @@ export class LinkAppStoreTransactionDto {
   @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'profile_id must be a valid UUID.' })
   profile_id?: string;
 
-  @ApiPropertyOptional({ description: 'Move the transaction from the profile that owns it (a shared Apple ID)' })
+  @ApiPropertyOptional({ description: 'Move the purchase from the profile that owns it (a shared store account)' })
   @Given()
   @IsBoolean()
   transfer?: boolean;
+}
+
+export class LinkAppStoreTransactionDto extends StoreLinkDto {
+  @ApiProperty({ example: '2000000123456789' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  original_transaction_id: string;
 }
 
 /** Apple's body: anything else is refused by the intake with store_notification_malformed. */

@@ -23,6 +23,7 @@ import { ApiErrors, ApiKeyedErrors } from '../openapi/api-errors.decorator';
 import { cursorOf, pageLimit, positionOf } from '../paging';
 import { AppId } from '../profile/profile-ref.decorator';
 import { LinkPlayPurchaseDto, PlayPurchaseTokenQueryDto, PlayStorePushDto, SavePlayStoreSetupDto } from './play-store.dto';
+import { linkedProfileOf } from './linked-profile';
 import { withUrl } from './store-url';
 
 /** A service-account key the ledger can sign with: an email and a private key that parses. */
@@ -101,10 +102,7 @@ export class PlayStoreAdminController {
   @ApiOkResponse({ description: 'The owner, the previous owner when moved, and how many notifications were applied' })
   @ApiErrors(400, 404, 409, 410, 413, 415)
   async link(@AppId() appId: string, @Body() body: LinkPlayPurchaseDto) {
-    if (body.profile_id === undefined && body.customer_user_id === undefined) {
-      unwrap(validationError('non_field_errors', 'Name the profile with customer_user_id or profile_id.'));
-    }
-    const ref = { appId, profileId: body.profile_id?.toLowerCase(), customerUserId: body.profile_id === undefined ? body.customer_user_id : undefined };
+    const ref = linkedProfileOf(appId, body);
     const cmd = new LinkPlayPurchaseCommand(ref, body.purchase_token, body.transfer ?? false);
     return { data: unwrap(await this.commands.execute<LinkPlayPurchaseCommand, PlayLinkResult | DomainError>(cmd)) };
   }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsNotEmpty, IsObject, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { StoreLinkDto } from './app-store.dto';
 
 /** Validated whenever present, null included. */
 const Given = () => ValidateIf((_o, value) => value !== undefined);
@@ -41,30 +42,12 @@ export class SavePlayStoreSetupDto {
   acknowledge?: boolean;
 }
 
-export class LinkPlayPurchaseDto {
+export class LinkPlayPurchaseDto extends StoreLinkDto {
   @ApiProperty({ description: 'The purchase token, as the app or Google gave it' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
   purchase_token: string;
-
-  @ApiPropertyOptional({ description: 'The profile, by your own user id' })
-  @Given()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(255)
-  customer_user_id?: string;
-
-  @ApiPropertyOptional({ description: "The profile, by the ledger's id (wins over customer_user_id)" })
-  @Given()
-  @IsString()
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'profile_id must be a valid UUID.' })
-  profile_id?: string;
-
-  @ApiPropertyOptional({ description: 'Move the purchase from the profile that owns it' })
-  @Given()
-  @IsBoolean()
-  transfer?: boolean;
 }
 
 /** Pub/Sub's push body: anything else is refused by the intake with store_notification_malformed. */

@@ -7,3 +7,4 @@ export function withUrl<V extends { notification_path: string }>(view: V, reques
   const host = first(request.headers['x-forwarded-host']) ?? request.headers.host;
   return { ...view, notification_url: host ? `${proto}://${host}${view.notification_path}` : null };
 }
+
