@@ -27,6 +27,7 @@ const STORE_INDEPENDENT = [
   'openapi', // the generated OpenAPI document against the routes
   'rate-limit', // per-key request budgets
   'slow-clients', // header and body timeouts, connection limits
+  'webhook-ssrf', // the guard on endpoint addresses, at registration and at each connection
 ];
 /** Files named for PostgreSQL start their own databases: they run on it in the SQLite leg already. */
 const ALREADY_ON_POSTGRES = '/test/[^/]*postgres[^/]*\\.e2e\\.ts$';

@@ -1,6 +1,6 @@
+import { IntakeMetrics } from './application/shared/store-ports';
 import { AppStoreChains } from './application/app-store/app-store-chains';
 import { AppStoreIntake } from './application/app-store/app-store-intake';
-import { IntakeMetrics } from './application/app-store/app-store-ports';
 import { AppStoreChainRepository, AppStoreSetupRepository } from './application/app-store/app-store-repositories';
 import { CommandContext } from './application/shared/command-context';
 import { RepositoryOptions } from './application/shared/event-sourced-repository';

@@ -26,6 +26,16 @@ import { ResolveV1ProfileHandler } from './application/v1/resolve-v1-profile.han
 import type { LedgerRuntime } from './ledger-runtime';
 import { AppStoreAdminController, AppStoreNotificationsController } from './http/stores/app-store.controller';
 import { PlayStoreAdminController, PlayStoreNotificationsController } from './http/stores/play-store.controller';
+import { StripeAdminController, StripeWebhooksController } from './http/stores/stripe.controller';
+import {
+  GetStripeSetupHandler,
+  LinkStripeCustomerHandler,
+  ListUnattributedStripeCustomersHandler,
+  ReceiveStripeWebhookHandler,
+  RemoveStripeSetupHandler,
+  SaveStripeSetupHandler,
+  ValidateStripePurchaseHandler,
+} from './application/stripe/stripe.handlers';
 import {
   GetPlayPurchaseHandler,
   GetPlayStoreSetupHandler,
@@ -100,6 +110,13 @@ const HANDLERS = [
   LinkPlayPurchaseHandler,
   ListUnattributedPlayPurchasesHandler,
   GetPlayPurchaseHandler,
+  SaveStripeSetupHandler,
+  RemoveStripeSetupHandler,
+  GetStripeSetupHandler,
+  ReceiveStripeWebhookHandler,
+  LinkStripeCustomerHandler,
+  ListUnattributedStripeCustomersHandler,
+  ValidateStripePurchaseHandler,
 ];
 
 /** How long webhook requests in flight at shutdown may take before their leases are given up. */
@@ -150,6 +167,8 @@ export class AppModule {
         AppStoreNotificationsController,
         PlayStoreAdminController,
         PlayStoreNotificationsController,
+        StripeAdminController,
+        StripeWebhooksController,
         HealthController,
         ...(metrics ? [MetricsController] : []),
       ],

@@ -1,3 +1,4 @@
+import { STORE_SECRETS, STORE_INTAKE_STATS } from './application/shared/store-ports';
 import { Logger, Provider } from '@nestjs/common';
 import { ProfileReader } from './application/get-profile/profile-reader';
 import { ExpiryScheduler } from './application/record-expiries/expiry-scheduler';
@@ -29,7 +30,6 @@ import { MeteredEventStore } from './observability/metered-event-store';
 import { appStoreParts, AppStoreParts } from './app-store.composition';
 import { AppStoreChains } from './application/app-store/app-store-chains';
 import { AppStoreIntake } from './application/app-store/app-store-intake';
-import { STORE_INTAKE_STATS } from './application/app-store/app-store-ports';
 import { AppStoreSetupRepository } from './application/app-store/app-store-repositories';
 import { appStoreSetupStreamId } from './domain/app-store/app-store-setup';
 import { openStoreIntakeStats, StoreIntakeStats } from './projections/store-intake/store-intake-stats';
@@ -38,8 +38,13 @@ import { playStoreParts, PlayStoreParts } from './play-store.composition';
 import { PlayStoreSetupRepository } from './application/play-store/play-store-repositories';
 import { PlayStorePurchases } from './application/play-store/play-store-purchases';
 import { PlayStoreIntake } from './application/play-store/play-store-intake';
-import { STORE_SECRETS } from './application/play-store/play-store-ports';
 import { playStoreSetupStreamId } from './domain/play-store/play-setup';
+import { stripeParts, StripeParts } from './stripe.composition';
+import { StripeSetupRepository } from './application/stripe/stripe-repositories';
+import { StripeCustomers } from './application/stripe/stripe-customers';
+import { StripeIntake } from './application/stripe/stripe-intake';
+import { StripeValidation } from './application/stripe/stripe-validation';
+import { stripeSetupStreamId } from './domain/stripe/stripe-setup';
 
 /** How long a read waits for the read models to reach the log's head before answering 503. */
 const FRESHNESS_TIMEOUT_MS = 10_000;
@@ -76,6 +81,7 @@ export class LedgerRuntime {
       stats: StoreIntakeStats;
       appStore: AppStoreParts;
       playStore: PlayStoreParts;
+      stripe: StripeParts;
       secrets: ClosableStoreSecrets;
     },
   ) {}
@@ -123,6 +129,7 @@ export class LedgerRuntime {
     const decisions = new ProfileDecisions(profiles, reservations, catalogues, context);
     const appStore = appStoreParts({ store, config, context, profiles, catalogues, decisions, stats, metrics, afterAppend: () => engine.wake() });
     const playStore = playStoreParts({ store, config, context, profiles, catalogues, decisions, stats, secrets, metrics, afterAppend: () => engine.wake() });
+    const stripe = stripeParts({ store, config, context, profiles, reservations, catalogues, decisions, stats, secrets, metrics, afterAppend: () => engine.wake() });
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
       { provide: CLOCK, useValue: clock },
@@ -145,16 +152,21 @@ export class LedgerRuntime {
       { provide: PlayStoreSetupRepository, useValue: playStore.setups },
       { provide: PlayStorePurchases, useValue: playStore.purchases },
       { provide: PlayStoreIntake, useValue: playStore.intake },
+      { provide: StripeSetupRepository, useValue: stripe.setups },
+      { provide: StripeCustomers, useValue: stripe.customers },
+      { provide: StripeIntake, useValue: stripe.intake },
+      { provide: StripeValidation, useValue: stripe.validation },
     ];
-    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics, stats, appStore, playStore, secrets });
+    return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics, stats, appStore, playStore, stripe, secrets });
   }
 
-  /** Store purchases waiting for a profile (App Store original transactions, Google Play tokens), across the configured apps (a gauge). */
+  /** Store purchases waiting for a profile (App Store original transactions, Google Play tokens, Stripe customers), across the configured apps (a gauge). */
   async unattributedWaiting(): Promise<number> {
     let waiting = 0;
     for (const { appId } of this.config.apiKeys) {
       waiting += (await this.parts.appStore.setups.load(appStoreSetupStreamId(appId))).state.unattributed.size;
       waiting += (await this.parts.playStore.setups.load(playStoreSetupStreamId(appId))).state.unattributed.size;
+      waiting += (await this.parts.stripe.setups.load(stripeSetupStreamId(appId))).state.unattributed.size;
     }
     return waiting;
   }

@@ -1,4 +1,4 @@
-import { IntakeMetrics } from './application/app-store/app-store-ports';
+import { IntakeMetrics } from './application/shared/store-ports';
 import { PlayStoreBackfill } from './application/play-store/play-store-backfill';
 import { PlayStoreIntake } from './application/play-store/play-store-intake';
 import { StoreSecrets } from './projections/store-intake/store-secrets';

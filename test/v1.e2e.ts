@@ -639,26 +639,27 @@ describe('legacy v1 server API', () => {
     });
   });
 
-  describe('Stripe token validation (out of scope)', () => {
-    const expected = envelope(
-      501,
-      'not_implemented',
-      null,
-      'Stripe token validation is not available on this server: it needs Stripe\'s own API, which this service cannot reach. ' +
-        'Record Stripe purchases with POST /api/v2/server-side-api/purchase/set/transaction/ (store "stripe").',
-    );
+  describe('Stripe token validation', () => {
     const stripeBody = JSON.stringify({ data: { type: 'stripe_receipt_validation_result', attributes: { customer_user_id: 'u', stripe_token: 'sub_1' } } });
 
-    it('answers 501 naming the v2 set-transaction endpoint, with the JSON:API media type or JSON', async () => {
+    it('without a Stripe API key for the app: 400 in JSON:API naming the setup step, with the JSON:API media type or JSON', async () => {
       for (const [path, type] of [
         ['/purchase/stripe/token/validate/', 'application/vnd.api+json'],
         ['/purchase/stripe/token/validate', 'application/vnd.api+json'],
         ['/purchase/stripe/token/validate/', 'application/json'],
       ]) {
         const r = await call(ledger.url, { method: 'POST', path: `${V1}${path}`, rawBody: stripeBody, headers: { 'content-type': type } });
-        expect(r.status).toBe(501);
-        expect(r.body).toEqual(expected);
+        expect(r.status).toBe(400);
+        expect(r.body.errors).toEqual([
+          expect.objectContaining({ code: 'stripe_api_key_not_found', source: { pointer: '/data/attributes/stripe_token' }, status: '400', detail: expect.stringContaining('PUT /admin/v1/stores/stripe') }),
+        ]);
       }
+    });
+
+    it('a missing attribute: Adapty\'s JSON:API error', async () => {
+      const r = await call(ledger.url, { method: 'POST', path: `${V1}/purchase/stripe/token/validate/`, rawBody: JSON.stringify({ data: { attributes: { stripe_token: 'sub_1' } } }), headers: { 'content-type': 'application/vnd.api+json' } });
+      expect(r.status).toBe(400);
+      expect(r.body).toEqual({ errors: [{ detail: 'none is not an allowed value', source: { pointer: '/data/attributes/customer_user_id' }, status: '400' }] });
     });
 
     it('the JSON:API media type is still refused elsewhere (415)', async () => {

@@ -61,6 +61,8 @@ export interface LedgerConfig {
   playApiRootUrl: string;
   /** Google's push OIDC certificates (PLAY_PUSH_CERTS_URL). */
   playPushCertsUrl: string;
+  /** Stripe's API (STRIPE_API_BASE_URL). */
+  stripeApiBaseUrl: string;
 }
 
 /** One line per mistake in `problems`; `message` joins them. */
@@ -195,5 +197,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { gene
     appStoreExtraRoots: get<string[]>('APP_STORE_EXTRA_ROOT_CERTS', []),
     playApiRootUrl: get('PLAY_API_ROOT_URL', 'https://androidpublisher.googleapis.com/'),
     playPushCertsUrl: get('PLAY_PUSH_CERTS_URL', 'https://www.googleapis.com/oauth2/v1/certs'),
+    stripeApiBaseUrl: get('STRIPE_API_BASE_URL', 'https://api.stripe.com/'),
   };
 }

@@ -218,6 +218,12 @@ export const VARIABLES: readonly Variable[] = [
     parse: httpUrl,
   },
   {
+    name: 'STRIPE_API_BASE_URL',
+    default: 'https://api.stripe.com/',
+    meaning: "Stripe's API (a stand-in for tests): where subscriptions are read again before an event is applied, and what Adapty's Stripe validation reads",
+    parse: baseUrl,
+  },
+  {
     name: 'PROJECTION_POLL_MS',
     default: '100',
     meaning: "How often the projection thread reads the log for events other processes wrote (this process's own writes wake it at once)",

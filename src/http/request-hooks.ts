@@ -43,8 +43,8 @@ export function observeRequests(fastify: FastifyInstance, options: { metrics: Me
         status,
         latency_ms: Math.round(ms * 100) / 100,
       };
-      // 501 is an answer (a path this server does not offer) and a probe's 503 a state, not failures.
-      if (status >= 500 && status !== 501 && !isOperationalRoute(route)) request.log.error(line, 'request failed');
+      // A probe's 503 is a state, not a failure.
+      if (status >= 500 && !isOperationalRoute(route)) request.log.error(line, 'request failed');
       else request.log.info(line, 'request completed');
     }
     done();

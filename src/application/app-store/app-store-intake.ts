@@ -1,8 +1,9 @@
+import { IntakeMetrics } from '../shared/store-ports';
 import { appStoreNotConfigured, appStoreSetupStreamId, recordAppNotification } from '../../domain/app-store/app-store-setup';
 import { DomainError } from '../../domain/shared/domain-error';
 import { CommandContext } from '../shared/command-context';
 import { AppStoreChains } from './app-store-chains';
-import { AppStoreVerifier, IntakeMetrics, RefusalReason } from './app-store-ports';
+import { AppStoreVerifier, RefusalReason } from './app-store-ports';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { AppStoreSetupRepository } from './app-store-repositories';
 

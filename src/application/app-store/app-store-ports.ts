@@ -20,11 +20,3 @@ export interface AppStoreVerifier {
   verify(setup: AppStoreSetup, signedPayload: string): Promise<Verification>;
 }
 
-export const APP_STORE_VERIFIER = Symbol('APP_STORE_VERIFIER');
-
-export const STORE_INTAKE_STATS = Symbol('STORE_INTAKE_STATS');
-
-/** What the intake reports to monitoring (Prometheus in the server, nothing in the CLI). */
-export interface IntakeMetrics {
-  storeNotification(store: string, outcome: string): void;
-}

@@ -1,3 +1,4 @@
+import { STORE_INTAKE_STATS } from '../shared/store-ports';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { AppStoreChainClaimed, AppStoreNotificationReceived, appStoreChainStreamId } from '../../domain/app-store/app-store-chain';
@@ -15,7 +16,6 @@ import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { CommandContext } from '../shared/command-context';
 import { AppStoreChains, LinkResult } from './app-store-chains';
 import { APP_STORE, AppStoreIntake, IntakeResult } from './app-store-intake';
-import { STORE_INTAKE_STATS } from './app-store-ports';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { AppStoreSetupRepository } from './app-store-repositories';
 import {

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { erasureStreamId, release, reservationStreamId } from '../../domain/profile/customer-user-id';
 import { deleteProfile } from '../../domain/profile/profile.decide';
-import { profileStreamId } from '../../domain/profile/profile.events';
+import { profileStreamId, StoreNotificationRecorded } from '../../domain/profile/profile.events';
 import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
 import { deterministicUuid } from '../../domain/shared/uuid';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
@@ -13,6 +13,7 @@ import { DeleteProfileCommand } from './delete-profile.command';
 import { AppStoreChains } from '../app-store/app-store-chains';
 import { APP_STORE } from '../../domain/app-store/app-store-sync';
 import { PlayStorePurchases } from '../play-store/play-store-purchases';
+import { StripeCustomers } from '../stripe/stripe-customers';
 
 /**
  * Deleting erases: the profile's stream is hard-deleted and its read model row removed.
@@ -29,6 +30,7 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
     private readonly context: CommandContext,
     private readonly appStoreChains: AppStoreChains,
     private readonly playPurchases: PlayStorePurchases,
+    private readonly stripeCustomers: StripeCustomers,
   ) {}
 
   async execute(cmd: DeleteProfileCommand): Promise<null | DomainError> {
@@ -46,12 +48,11 @@ export class DeleteProfileHandler implements ICommandHandler<DeleteProfileComman
       [{ eventId: deterministicUuid(`erase:${profileId}`), type: 'ProfileErased', data: { profile_id: profileId, erased_at: now.toISOString() }, metadata: meta }],
       { expected: 'any', recordedAt: now },
     );
-    // The purchase tokens the profile's history names: their streams are named by the token, which the state does not keep.
-    const tokens = (await this.store.readStream(profileStreamId(profileId)))
-      .map((e) => (e.type === 'StoreNotificationRecorded' ? (e.data as { purchase_token?: unknown }).purchase_token : undefined))
-      .filter((t): t is string => typeof t === 'string');
+    // The purchase tokens and Stripe customers the profile's history names: their streams are named by them, which the state does not keep.
+    const notes = (await this.store.readStream(profileStreamId(profileId))).filter((e) => e.type === 'StoreNotificationRecorded').map((e) => e.data as StoreNotificationRecorded['data']);
     await this.profiles.erase(profileStreamId(profileId));
-    await this.playPurchases.forget(appId, profileId, tokens);
+    await this.playPurchases.forget(appId, profileId, notes.map((n) => n.purchase_token).filter((t): t is string => t !== undefined));
+    await this.stripeCustomers.forget(appId, profileId, notes.map((n) => n.stripe_customer).filter((c): c is string => c !== undefined));
     const before = executed.before;
     const appStoreChains = [...before.chains.values()].filter((c) => c.current.store === APP_STORE).map((c) => c.original_id);
     await this.appStoreChains.forget(appId, profileId, [...appStoreChains, ...before.store_notifications.values()]);

@@ -1,13 +1,14 @@
+import { IntakeMetrics } from '../shared/store-ports';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DeveloperNotification, notificationTypeOf, ONE_TIME_PRODUCT_PURCHASED, parsePush, PLAY_STORE, purchaseTokenOf } from '../../domain/play-store/play-notification';
 import { PlayRecord, PlayResource } from '../../domain/play-store/play-record';
 import { playStoreNotConfigured, PlayStoreSetup, playStoreSetupStreamId, recordTest } from '../../domain/play-store/play-setup';
 import { DomainError } from '../../domain/shared/domain-error';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
-import { IntakeMetrics } from '../app-store/app-store-ports';
 import { CommandContext } from '../shared/command-context';
 import { EventMetadata } from '../shared/event-sourced-repository';
-import { PlayAnswer, PlayDeveloperApi, PlaySecrets, PushVerifier } from './play-store-ports';
+import { StoreAnswer } from '../shared/store-answer';
+import { PlayDeveloperApi, PlaySecrets, PushVerifier } from './play-store-ports';
 import { StoreSecrets } from '../../projections/store-intake/store-secrets';
 import { PlayStorePurchases } from './play-store-purchases';
 import { PlayStoreSetupRepository } from './play-store-repositories';
@@ -134,7 +135,7 @@ export class PlayStoreIntake {
    * purchase too (a one-time product's cannot be read: the notification does not name the product;
    * Google's word on the refund is the notification itself).
    */
-  private read(app: PlayApp, n: DeveloperNotification, token: string): Promise<PlayAnswer<PlayResource | null>> {
+  private read(app: PlayApp, n: DeveloperNotification, token: string): Promise<StoreAnswer<PlayResource | null>> {
     const key = app.secrets.service_account;
     const pkg = app.setup.package_name;
     if (n.subscriptionNotification || n.voidedPurchaseNotification?.productType === VOIDED_SUBSCRIPTION) return this.api.subscription(key, pkg, token);
@@ -143,7 +144,7 @@ export class PlayStoreIntake {
   }
 
   /** A new purchase Google still waits to see acknowledged (when the app asked the ledger to, and it has not yet). */
-  async acknowledge(app: PlayApp, token: string, record: PlayRecord, meta: EventMetadata): Promise<PlayAnswer<boolean>> {
+  async acknowledge(app: PlayApp, token: string, record: PlayRecord, meta: EventMetadata): Promise<StoreAnswer<boolean>> {
     const r = record.resource;
     if (!app.setup.acknowledge || r === null) return { ok: true, value: false };
     if ((await this.purchases.known(meta.app_id, token)).acknowledged_at !== null) return { ok: true, value: false };
@@ -152,7 +153,7 @@ export class PlayStoreIntake {
     return done;
   }
 
-  private sendAcknowledgement(app: PlayApp, token: string, record: PlayRecord): Promise<PlayAnswer<boolean>> {
+  private sendAcknowledgement(app: PlayApp, token: string, record: PlayRecord): Promise<StoreAnswer<boolean>> {
     const r = record.resource!;
     const key = app.secrets.service_account;
     const pkg = app.setup.package_name;

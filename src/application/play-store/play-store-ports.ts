@@ -1,4 +1,5 @@
 import { PlayResource, PlayVoidedPurchase } from '../../domain/play-store/play-record';
+import { StoreAnswer } from '../shared/store-answer';
 
 /** A Google service-account JSON key, as Google Cloud hands it out. */
 export interface ServiceAccountKey {
@@ -15,17 +16,13 @@ export interface PlaySecrets {
   push_token: string | null;
 }
 
-export const STORE_SECRETS = Symbol('STORE_SECRETS');
-
-/** A Play Developer API answer: the resource, `null` when Google does not know the token (404/410), or why it could not be had now. */
-export type PlayAnswer<T> = { ok: true; value: T } | { ok: false; detail: string };
 
 export interface PlayDeveloperApi {
-  subscription(key: ServiceAccountKey, packageName: string, token: string): Promise<PlayAnswer<PlayResource | null>>;
-  product(key: ServiceAccountKey, packageName: string, productId: string, token: string): Promise<PlayAnswer<PlayResource | null>>;
+  subscription(key: ServiceAccountKey, packageName: string, token: string): Promise<StoreAnswer<PlayResource | null>>;
+  product(key: ServiceAccountKey, packageName: string, productId: string, token: string): Promise<StoreAnswer<PlayResource | null>>;
   /** Answers false when Google refused it for good (acknowledged already, or cancelled). */
-  acknowledge(key: ServiceAccountKey, packageName: string, kind: 'subscription' | 'product', productId: string, token: string): Promise<PlayAnswer<boolean>>;
-  voided(key: ServiceAccountKey, packageName: string, since: Date, until: Date): Promise<PlayAnswer<PlayVoidedPurchase[]>>;
+  acknowledge(key: ServiceAccountKey, packageName: string, kind: 'subscription' | 'product', productId: string, token: string): Promise<StoreAnswer<boolean>>;
+  voided(key: ServiceAccountKey, packageName: string, since: Date, until: Date): Promise<StoreAnswer<PlayVoidedPurchase[]>>;
 }
 
 /** The push's OIDC token, checked against Google's certificates for an audience: its email claims, or why not. */

@@ -1,3 +1,4 @@
+import { STORE_SECRETS, STORE_INTAKE_STATS } from '../shared/store-ports';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler, IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { PLAY_STORE } from '../../domain/play-store/play-notification';
@@ -7,10 +8,9 @@ import { playStoreNotConfigured, PlayStoreSetup, playStoreSetupStreamId, PlaySto
 import { DomainError } from '../../domain/shared/domain-error';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
-import { STORE_INTAKE_STATS } from '../app-store/app-store-ports';
 import { CommandContext } from '../shared/command-context';
 import { PlayIntakeResult, PlayStoreIntake } from './play-store-intake';
-import { PlaySecrets, STORE_SECRETS } from './play-store-ports';
+import { PlaySecrets } from './play-store-ports';
 import { StoreSecrets } from '../../projections/store-intake/store-secrets';
 import { PlayLinkResult, PlayStorePurchases } from './play-store-purchases';
 import { PlayStoreSetupRepository } from './play-store-repositories';

@@ -121,6 +121,8 @@ export interface StoreNotificationRecorded {
     renewal: Record<string, unknown> | null;
     /** Google Play: the purchase token the notification is about (its evidence stream is named by it). */
     purchase_token?: string;
+    /** Stripe: the customer the event is about (its evidence stream is named by it). */
+    stripe_customer?: string;
     /** notification: it arrived for this profile; claim: it waited until the profile claimed the chain; transfer: it came with the chain from another profile. */
     via: 'notification' | 'claim' | 'transfer';
     recorded_at: Iso;

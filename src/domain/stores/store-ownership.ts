@@ -6,7 +6,7 @@ import { Iso } from '../shared/time';
  * stream is the lock on ownership, as a customer_user_id's reservation stream is: claims are
  * appended with the expected revision, so two profiles never own one purchase at once.
  */
-export type ClaimVia = 'app_account_token' | 'account_id' | 'transaction' | 'linked_purchase' | 'link' | 'transfer';
+export type ClaimVia = 'app_account_token' | 'account_id' | 'metadata' | 'transaction' | 'linked_purchase' | 'link' | 'transfer';
 
 export interface Ownership {
   owner: string | null;

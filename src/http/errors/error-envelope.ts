@@ -41,6 +41,9 @@ const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Ob
   store_environment_refused: 403,
   store_verification_unavailable: 503,
   store_api_unavailable: 503,
+  store_webhook_signature_invalid: 400,
+  stripe_api_key_not_found: 400,
+  invalid_stripe_credentials_or_purchase_not_found: 400,
   store_transaction_owned: 409,
   store_transaction_erased: 410,
   store_transaction_does_not_exist: 404,
@@ -54,7 +57,6 @@ const STATUS_BY_CODE = new Map<string, number | ((e: DomainError) => number)>(Ob
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
-  not_implemented: 501,
   internal_error: 500,
 }));
 

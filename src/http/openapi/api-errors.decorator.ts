@@ -14,7 +14,6 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'unsupported_media_type',
   429: 'rate_limited (RATE_LIMIT_PER_MINUTE): retry after `Retry-After` seconds',
   500: 'internal_error',
-  501: 'not_implemented',
 };
 
 /** Error answers of an operation, each in Adapty's envelope. */

@@ -1,5 +1,6 @@
 import { androidpublisher_v3, androidpublisher } from '@googleapis/androidpublisher';
-import { PlayAnswer, PlayDeveloperApi, ServiceAccountKey } from '../../application/play-store/play-store-ports';
+import { PlayDeveloperApi, ServiceAccountKey } from '../../application/play-store/play-store-ports';
+import { StoreAnswer } from '../../application/shared/store-answer';
 import { PlayProductPurchase, PlayResource, PlaySubscriptionV2, PlayVoidedPurchase } from '../../domain/play-store/play-record';
 import { ServiceAccountTokens } from './service-account-token';
 
@@ -36,7 +37,7 @@ export class GooglePlayDeveloperApi implements PlayDeveloperApi {
     this.client = androidpublisher({ ...options, fetchImplementation: fetch } as androidpublisher_v3.Options);
   }
 
-  private async call<T>(key: ServiceAccountKey, run: (options: { headers: Record<string, string> }) => Promise<{ data: T }>, notFound?: T): Promise<PlayAnswer<T>> {
+  private async call<T>(key: ServiceAccountKey, run: (options: { headers: Record<string, string> }) => Promise<{ data: T }>, notFound?: T): Promise<StoreAnswer<T>> {
     let token: string;
     try {
       token = await this.tokens.token(key);
@@ -52,17 +53,17 @@ export class GooglePlayDeveloperApi implements PlayDeveloperApi {
     }
   }
 
-  async subscription(key: ServiceAccountKey, packageName: string, token: string): Promise<PlayAnswer<PlayResource | null>> {
+  async subscription(key: ServiceAccountKey, packageName: string, token: string): Promise<StoreAnswer<PlayResource | null>> {
     const read = await this.call<androidpublisher_v3.Schema$SubscriptionPurchaseV2 | null>(key, (o) => this.client.purchases.subscriptionsv2.get({ packageName, token }, o), null);
     return read.ok ? { ok: true, value: read.value === null ? null : { kind: 'subscriptionsv2', value: strip<PlaySubscriptionV2>(read.value) } } : read;
   }
 
-  async product(key: ServiceAccountKey, packageName: string, productId: string, token: string): Promise<PlayAnswer<PlayResource | null>> {
+  async product(key: ServiceAccountKey, packageName: string, productId: string, token: string): Promise<StoreAnswer<PlayResource | null>> {
     const read = await this.call<androidpublisher_v3.Schema$ProductPurchase | null>(key, (o) => this.client.purchases.products.get({ packageName, productId, token }, o), null);
     return read.ok ? { ok: true, value: read.value === null ? null : { kind: 'product', value: strip<PlayProductPurchase>(read.value) } } : read;
   }
 
-  async acknowledge(key: ServiceAccountKey, packageName: string, kind: 'subscription' | 'product', productId: string, token: string): Promise<PlayAnswer<boolean>> {
+  async acknowledge(key: ServiceAccountKey, packageName: string, kind: 'subscription' | 'product', productId: string, token: string): Promise<StoreAnswer<boolean>> {
     const done = await this.call<unknown>(key, (o) =>
       kind === 'subscription'
         ? this.client.purchases.subscriptions.acknowledge({ packageName, subscriptionId: productId, token, requestBody: {} }, o)
@@ -73,7 +74,7 @@ export class GooglePlayDeveloperApi implements PlayDeveloperApi {
     return /answered 4\d\d/.test(done.detail) && !/answered (401|403|429)/.test(done.detail) ? { ok: true, value: false } : done;
   }
 
-  async voided(key: ServiceAccountKey, packageName: string, since: Date, until: Date): Promise<PlayAnswer<PlayVoidedPurchase[]>> {
+  async voided(key: ServiceAccountKey, packageName: string, since: Date, until: Date): Promise<StoreAnswer<PlayVoidedPurchase[]>> {
     const all: PlayVoidedPurchase[] = [];
     let page: string | undefined;
     do {
