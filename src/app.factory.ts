@@ -18,6 +18,7 @@ import { openApiDocument, serveOpenApi } from './http/openapi/openapi-document';
 import { registerRateLimit } from './http/rate-limit/rate-limit';
 import { serverOptions } from './http/server-options';
 import { ShutdownState } from './lifecycle/shutdown-state';
+import { backupStateFileOf } from './observability/backup-state';
 import { NO_METRICS } from './observability/engine-metrics';
 import { LedgerProbe } from './observability/engine-probe';
 import { createLogger } from './observability/logger';
@@ -70,6 +71,7 @@ export async function createLedgerApp(config: LedgerConfig, clock: Clock = syste
   const probe = new LedgerProbe(runtime.store, runtime.engine, runtime.readModels, config.readyMaxLagEvents);
   metrics?.watch(probe);
   metrics?.watchUnattributed(() => runtime.unattributedWaiting());
+  metrics?.watchBackups(backupStateFileOf(config.eventStoreUrl));
   const shutdown = new ShutdownState();
   runtime.startBackground();
   const adapter = new FastifyAdapter({

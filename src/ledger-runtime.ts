@@ -160,13 +160,18 @@ export class LedgerRuntime {
     return new LedgerRuntime(config, store, engine, readModels, providers, { context, profiles, endpoints, freshness, outbox, metrics, stats, appStore, playStore, stripe, secrets });
   }
 
-  /** Store purchases waiting for a profile (App Store original transactions, Google Play tokens, Stripe customers), across the configured apps (a gauge). */
-  async unattributedWaiting(): Promise<number> {
-    let waiting = 0;
+  /** Store purchases waiting for a profile (App Store original transactions, Google Play tokens, Stripe customers), by store, across the configured apps (a gauge). */
+  async unattributedWaiting(): Promise<ReadonlyMap<string, number>> {
+    const waiting = new Map([
+      ['app_store', 0],
+      ['play_store', 0],
+      ['stripe', 0],
+    ]);
+    const add = (store: string, n: number) => waiting.set(store, waiting.get(store)! + n);
     for (const { appId } of this.config.apiKeys) {
-      waiting += (await this.parts.appStore.setups.load(appStoreSetupStreamId(appId))).state.unattributed.size;
-      waiting += (await this.parts.playStore.setups.load(playStoreSetupStreamId(appId))).state.unattributed.size;
-      waiting += (await this.parts.stripe.setups.load(stripeSetupStreamId(appId))).state.unattributed.size;
+      add('app_store', (await this.parts.appStore.setups.load(appStoreSetupStreamId(appId))).state.unattributed.size);
+      add('play_store', (await this.parts.playStore.setups.load(playStoreSetupStreamId(appId))).state.unattributed.size);
+      add('stripe', (await this.parts.stripe.setups.load(stripeSetupStreamId(appId))).state.unattributed.size);
     }
     return waiting;
   }

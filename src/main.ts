@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   const { app, logger, shutdown } = await createLedgerApp(config);
   shutDownOnSignals(app, shutdown, config, logger);
   await app.listen({ port: config.port, host: config.host });
+  const { announceServer, serversDirOf } = await import('./lifecycle/server-pid');
+  const servers = serversDirOf(config.eventStoreUrl);
+  if (servers !== null) announceServer(servers);
   const hidePassword = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
   logger.info(
     { event_store: hidePassword(config.eventStoreUrl), read_models: config.readModelUrl === null ? config.projectionsPath : hidePassword(config.readModelUrl) },

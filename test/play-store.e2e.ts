@@ -366,6 +366,7 @@ describe('Google Play real-time developer notifications', () => {
       expect(text).toMatch(/ledger_store_notifications_total\{store="play_store",outcome="accepted"\} \d+/);
       expect(text).toMatch(/ledger_store_notifications_total\{store="play_store",outcome="refused_authentication"\} \d+/);
       expect(text).toMatch(/ledger_store_notifications_total\{store="play_store",outcome="unavailable"\} \d+/);
+      expect(text).toMatch(/ledger_store_unattributed_waiting\{store="play_store"\} \d+/);
     });
   });
 

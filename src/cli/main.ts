@@ -9,6 +9,8 @@ import { rebuild } from './rebuild';
 import { verify } from './verify';
 import { importAppStore } from './app-store-import';
 import { syncPlayStore, tokensOf } from './play-store-sync';
+import { BackupRefused, backupLog, restoreLog } from './backup';
+import { verifyBackupFile } from '../sqlite/verify-log-file';
 
 const EXIT = { ok: 0, differences: 1, usage: 2, notFound: 3 };
 
@@ -57,7 +59,7 @@ async function withWritableStore<T>(run: (store: Awaited<ReturnType<typeof creat
 }
 
 const program = new Command('ledger')
-  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history, import App Store notifications.\nUses the same EVENT_STORE_URL (and READ_MODEL_URL or PROJECTIONS_PATH) as the server.')
+  .description('Operate the subscription ledger: rebuild and verify read models, read a profile history, import App Store notifications, sync Google Play purchases, back up and restore the embedded log.\nUses the same EVENT_STORE_URL (and READ_MODEL_URL or PROJECTIONS_PATH) as the server.')
   .showHelpAfterError();
 
 program
@@ -162,6 +164,66 @@ playStore
       return result.failed.length;
     });
     process.exitCode = failed === 0 ? EXIT.ok : EXIT.differences;
+  });
+
+program
+  .command('backup')
+  .description("an online, consistent copy of the embedded log while the server keeps serving (SQLite's backup API), written under a temporary name, fsynced and renamed; prints the copy's head position and counts")
+  .argument('<target-file>', 'where the copy goes (replaced only once the copy is whole)')
+  .option('--with-read-models', "also copy the read models' file to <target-file>.read-models (it holds the app secrets and intake counters, which are not derived from the log)")
+  .action(async (target: string, opts: { withReadModels?: boolean }) => {
+    const config = loadConfig(process.env, { generateKey: false });
+    const bar = new SingleBar({ format: 'backup [{bar}] {percentage}% | {value} of {total} pages', hideCursor: true }, Presets.shades_classic);
+    try {
+      const result = await backupLog(config, target, opts.withReadModels === true, {
+        start: (total) => bar.start(Math.max(total, 1), 0),
+        update: (done) => bar.update(done),
+        stop: () => bar.stop(),
+      });
+      const s = result.summary;
+      process.stdout.write(
+        `Backed up the log to ${result.target}: head position ${s.head}, ${s.events} events in ${s.streams} streams (${s.erased_streams} erased before the copy).\n` +
+          (result.readModels ? `Read models copied to ${result.readModels}.\n` : '') +
+          `Check it with: ledger verify-backup ${result.target}\n`,
+      );
+    } catch (error) {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = error instanceof BackupRefused ? EXIT.usage : EXIT.differences;
+    }
+  });
+
+program
+  .command('verify-backup')
+  .description("checks a copy of the log read-only: SQLite's integrity_check, every stream's events whole, every event readable; exit 1 on any fault")
+  .argument('<file>', 'the copy')
+  .action((file: string) => {
+    const check = verifyBackupFile(file);
+    const s = check.summary;
+    if (s) process.stdout.write(`${file}: head position ${s.head}, ${s.events} events in ${s.streams} streams (${s.erased_streams} erased).\n`);
+    for (const fault of check.faults) process.stdout.write(`  fault: ${fault}\n`);
+    process.stdout.write(check.faults.length === 0 ? 'The copy is whole.\n' : `The copy is NOT whole (${check.faults.length} fault(s)).\n`);
+    process.exitCode = check.faults.length === 0 ? EXIT.ok : EXIT.differences;
+  });
+
+program
+  .command('restore')
+  .description('makes a checked copy the embedded log (refused while a server runs on it); erasures the copy predates are applied again; the replaced files are set aside, not deleted')
+  .argument('<file>', 'the copy (from ledger backup)')
+  .action(async (file: string) => {
+    const config = loadConfig(process.env, { generateKey: false });
+    try {
+      const result = await restoreLog(config, file);
+      const s = result.summary;
+      process.stdout.write(
+        `Restored ${file}: head position ${s.head}, ${s.events} events in ${s.streams} streams.\n` +
+          `The copy predated ${result.erasuresApplied} erasure(s): applied again.\n` +
+          (result.setAside.length > 0 ? `Set aside (delete once the restore is checked): ${result.setAside.join(', ')}\n` : '') +
+          'Start the server: the read models catch up from the restored log.\n',
+      );
+    } catch (error) {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = error instanceof BackupRefused ? EXIT.usage : EXIT.differences;
+    }
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readBackupState } from './backup-state';
 import type { DeliveryOutcome } from '../webhooks/delivery-outcome';
 import { EngineMetrics } from './engine-metrics';
 import { EngineProbe } from './engine-probe';
@@ -97,12 +98,25 @@ export class Metrics implements EngineMetrics {
   });
   private readonly unattributed = new Gauge({
     name: 'ledger_store_unattributed_waiting',
-    help: 'Original transactions whose notifications wait for a profile to claim them, by store (all apps)',
+    help: 'Store purchases whose notifications wait for a profile to claim them (App Store original transactions, Google Play tokens, Stripe customers), by store (all apps)',
     labelNames: ['store'] as const,
     registers: [this.registry],
   });
-  /** Asked at each scrape for the unattributed count; set by the runtime. */
-  private waiting: (() => Promise<number>) | null = null;
+  private readonly lastBackup = new Gauge({
+    name: 'ledger_last_backup_timestamp_seconds',
+    help: 'When the last successful `ledger backup` of the embedded log finished (unix seconds; 0: none recorded). Alert when it grows old',
+    registers: [this.registry],
+  });
+  private readonly lastBackupHead = new Gauge({
+    name: 'ledger_last_backup_head_position',
+    help: 'The log position the last successful backup copied up to',
+    registers: [this.registry],
+  });
+  /** The embedded log's backup state file, read at each scrape (written by `ledger backup`, another process). */
+  private backupStateFile: string | null = null;
+
+  /** Asked at each scrape for the unattributed counts by store; set by the runtime. */
+  private waiting: (() => Promise<ReadonlyMap<string, number>>) | null = null;
 
   /** Asked at each scrape; set once the engine exists (the engine needs this object first). */
   private probe: EngineProbe | null = null;
@@ -152,7 +166,11 @@ export class Metrics implements EngineMetrics {
     this.storeNotifications.labels(store, outcome).inc();
   }
 
-  watchUnattributed(count: () => Promise<number>): void {
+  watchBackups(stateFile: string | null): void {
+    this.backupStateFile = stateFile;
+  }
+
+  watchUnattributed(count: () => Promise<ReadonlyMap<string, number>>): void {
     this.waiting = count;
   }
 
@@ -177,7 +195,12 @@ export class Metrics implements EngineMetrics {
     }
     if (this.waiting) {
       const waiting = await this.waiting().catch(() => null);
-      if (waiting !== null) this.unattributed.labels('app_store').set(waiting);
+      for (const [store, count] of waiting ?? []) this.unattributed.labels(store).set(count);
+    }
+    if (this.backupStateFile !== null) {
+      const state = readBackupState(this.backupStateFile);
+      this.lastBackup.set(state === null ? 0 : Date.parse(state.finished_at) / 1000);
+      this.lastBackupHead.set(state?.head ?? 0);
     }
     return this.registry.metrics();
   }

@@ -1,14 +1,14 @@
-import { appStoreChainStreamId, AppStoreChainState, claimChain, claimIfUnowned, receiveNotification } from '../../domain/app-store/app-store-chain';
-import { appStoreSetupStreamId, parkNotification, unparkChain } from '../../domain/app-store/app-store-setup';
+import { AppStoreChainEvent, appStoreChainStreamId, AppStoreChainState, claimChain, claimIfUnowned, receiveNotification } from '../../domain/app-store/app-store-chain';
+import { AppStoreSetupEvent, appStoreSetupStreamId, AppStoreSetupState, parkNotification, unparkChain } from '../../domain/app-store/app-store-setup';
 import { releaseAppStoreChain, syncAppStoreChain } from '../../domain/app-store/app-store-sync';
 import { AppleNotification } from '../../domain/app-store/apple-notification';
-import { profileStreamId } from '../../domain/profile/profile.events';
-import { DomainError, profileNotFound } from '../../domain/shared/domain-error';
+import { DomainError } from '../../domain/shared/domain-error';
 import { CommandContext } from '../shared/command-context';
 import { EventMetadata } from '../shared/event-sourced-repository';
 import { ProfileDecisions } from '../shared/profile-decisions';
 import { ProfileRef } from '../shared/profile-ref';
 import { CatalogueRepository, ProfileRepository } from '../shared/repositories';
+import { StorePurchaseOwners, StorePurchaseRules } from '../shared/store-purchase-owners';
 import { AppStoreChainRepository, AppStoreSetupRepository } from './app-store-repositories';
 
 /** What became of a notification about a transaction. */
@@ -25,21 +25,32 @@ export interface LinkResult {
 export const chainErased = (originalId: string): DomainError =>
   new DomainError('store_transaction_erased', 'original_transaction_id', `Original transaction ${originalId} belonged to an erased profile; it cannot be claimed again.`);
 
-/**
- * Who owns which App Store chain, and keeping the owner's profile in step with the chain. The chain
- * stream decides ownership; every change of it is followed by the same settling step (the former
- * owners let the chain go, the owner records what it has not yet), which is idempotent, so a step
- * cut short by a crash is completed by the next notification, retry or link of that chain.
- */
+/** How App Store chains are owned and followed (store-purchase-owners.ts). */
+const RULES: StorePurchaseRules<AppStoreChainState, AppStoreChainEvent, AppStoreSetupState, AppStoreSetupEvent> = {
+  purchaseStreamId: appStoreChainStreamId,
+  setupStreamId: appStoreSetupStreamId,
+  named: (state, appId, originalId) => ({ ...state, app_id: appId, original_transaction_id: originalId }),
+  claim: (state, input, now) => claimChain(state, { appId: input.appId, originalTransactionId: input.key, claim: input.claim, transfer: input.transfer }, now),
+  erased: (originalId) => chainErased(originalId),
+  release: (profile, chain, to, ctx) => releaseAppStoreChain(profile, chain.original_transaction_id, to, ctx),
+  sync: syncAppStoreChain,
+  unpark: unparkChain,
+};
+
+/** App Store chains: their notifications and who owns them (store-purchase-owners.ts). */
 export class AppStoreChains {
+  private readonly owners: StorePurchaseOwners<AppStoreChainState, AppStoreChainEvent, AppStoreSetupState, AppStoreSetupEvent>;
+
   constructor(
     private readonly chains: AppStoreChainRepository,
     private readonly setups: AppStoreSetupRepository,
-    private readonly profiles: ProfileRepository,
-    private readonly catalogues: CatalogueRepository,
+    profiles: ProfileRepository,
+    catalogues: CatalogueRepository,
     private readonly decisions: ProfileDecisions,
     private readonly context: CommandContext,
-  ) {}
+  ) {
+    this.owners = new StorePurchaseOwners(chains, setups, profiles, catalogues, decisions, context, RULES);
+  }
 
   async receive(appId: string, n: AppleNotification, signedPayload: string, meta: EventMetadata): Promise<ChainOutcome> {
     const t = n.transaction!;
@@ -57,26 +68,17 @@ export class AppStoreChains {
       await this.setups.execute(appStoreSetupStreamId(appId), (s) => parkNotification(s, n, now), meta);
       return duplicate ? 'duplicate' : 'unattributed';
     }
-    await this.settle(appId, chain, meta, n.notification_uuid);
-    if (result.before.owner === null) await this.unpark(appId, chain, meta);
+    await this.owners.settle(appId, chain, meta, n.notification_uuid);
+    if (result.before.owner === null) await this.owners.unpark(appId, chain.original_transaction_id, chain.owner, meta);
     return duplicate ? 'duplicate' : 'accepted';
   }
 
   /** POST …/links: a profile claims a chain (moving it from another profile only when asked). */
   async link(appId: string, originalId: string, ref: ProfileRef, transfer: boolean, source: string): Promise<LinkResult | DomainError> {
-    const owned = await this.decisions.owned(ref);
-    if (!owned) return profileNotFound();
-    const profileId = owned.profileId;
-    const meta = this.context.metadata({ appId, source });
-    const now = this.context.clock.now();
-    const claim = { profileId, via: transfer ? ('transfer' as const) : ('link' as const) };
-    const result = await this.chains.execute(appStoreChainStreamId(appId, originalId), (s) => claimChain(s, { appId, originalTransactionId: originalId, claim, transfer }, now), meta);
-    if (!result.ok) return 'deleted' in result ? chainErased(originalId) : result.error;
-    const chain = { ...result.state, original_transaction_id: originalId, app_id: appId };
-    const applied = await this.settle(appId, chain, meta, null);
-    await this.unpark(appId, chain, meta);
-    const previous = result.before.owner !== profileId ? result.before.owner : null;
-    return { original_transaction_id: originalId, profile_id: profileId, previous_profile_id: previous, transferred: previous !== null, notifications_applied: applied };
+    const claimed = await this.owners.claim(appId, originalId, ref, transfer, source);
+    if (claimed instanceof DomainError) return claimed;
+    const { applied, ...rest } = claimed;
+    return { original_transaction_id: originalId, ...rest, notifications_applied: applied };
   }
 
   /** A set-transaction with store app_store: the profile owns the chain if nobody does yet, and gets what waited for it. */
@@ -86,41 +88,13 @@ export class AppStoreChains {
     const streamId = appStoreChainStreamId(appId, originalId);
     const result = await this.chains.execute(streamId, (s) => claimIfUnowned(s, { appId, originalTransactionId: originalId, profileId }, now), meta);
     if (!result.ok || result.appended === 0) return false;
-    const chain = { ...result.state, original_transaction_id: originalId, app_id: appId };
-    const applied = await this.settle(appId, chain, meta, null);
-    await this.unpark(appId, chain, meta);
+    const applied = await this.owners.settle(appId, RULES.named(result.state, appId, originalId), meta, null);
+    await this.owners.unpark(appId, originalId, profileId, meta);
     return applied > 0;
   }
 
-  /** Erasure: the chains a deleted profile owned go with it (their evidence names the customer). */
-  async forget(appId: string, profileId: string, originalIds: Iterable<string>): Promise<void> {
-    for (const originalId of new Set(originalIds)) {
-      const streamId = appStoreChainStreamId(appId, originalId);
-      const { state } = await this.chains.load(streamId);
-      if (state.owner === profileId) await this.chains.erase(streamId);
-    }
-  }
-
-  /** Former owners let the chain go; the owner records what it has not. Answers how many notifications the owner recorded. */
-  private async settle(appId: string, chain: AppStoreChainState, meta: EventMetadata, arrived: string | null): Promise<number> {
-    const owner = chain.owner!;
-    const originalId = chain.original_transaction_id;
-    const ctx = this.context.decide();
-    for (const former of chain.former_owners) {
-      await this.profiles.execute(profileStreamId(former), (s) => (s.exists && s.app_id === appId ? releaseAppStoreChain(s, originalId, owner, ctx) : []), meta);
-    }
-    const catalogue = await this.catalogues.catalogue(appId);
-    const result = await this.profiles.execute(
-      profileStreamId(owner),
-      (s) => (s.exists && s.app_id === appId ? syncAppStoreChain(s, chain, catalogue, ctx, arrived) : []),
-      meta,
-    );
-    return result.ok ? result.state.store_notifications.size - result.before.store_notifications.size : 0;
-  }
-
-  private async unpark(appId: string, chain: AppStoreChainState, meta: EventMetadata): Promise<void> {
-    const now = this.context.clock.now();
-    await this.setups.execute(appStoreSetupStreamId(appId), (s) => unparkChain(s, chain.original_transaction_id, chain.owner!, now), meta);
+  forget(appId: string, profileId: string, originalIds: Iterable<string>): Promise<void> {
+    return this.owners.forget(appId, profileId, originalIds);
   }
 
   /** appAccountToken names a profile by its id or its customer_user_id (a UUID's letters may come back in either case). */

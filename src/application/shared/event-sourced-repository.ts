@@ -13,7 +13,7 @@ import {
 } from '../../event-store/event-store.port';
 import { RevisionCache } from '../../shared/revision-cache';
 
-interface TypedEvent {
+export interface TypedEvent {
   type: string;
   data: object;
 }
