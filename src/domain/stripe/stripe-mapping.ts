@@ -123,6 +123,8 @@ function subscriptionTransactions(records: StripeRecord[], paid: Map<string, { a
       record: StripeRecord;
       payments: string[];
       country: string | null;
+      /** The subscription's first invoice. */
+      first: boolean;
     }
     const periods: Period[] = [];
     const invoiceRecords: StripeRecord[] = [];
@@ -143,6 +145,7 @@ function subscriptionTransactions(records: StripeRecord[], paid: Map<string, { a
         record: v.record,
         payments: [i.id!, ...paymentsOfInvoice(i)],
         country: (field(i, 'customer_address', 'country') as string | undefined) ?? null,
+        first: i.billing_reason === 'subscription_create',
       });
     }
     // A subscription Stripe says is in force whose invoice the ledger has not seen paid yet (events come in any order).
@@ -161,6 +164,7 @@ function subscriptionTransactions(records: StripeRecord[], paid: Map<string, { a
         record: sub!.record,
         payments: latestInvoice ? [latestInvoice] : [],
         country: null,
+        first: false,
       });
     }
     periods.sort((a, b) => a.start - b.start || a.end - b.end || (a.id < b.id ? -1 : 1));
@@ -189,7 +193,8 @@ function subscriptionTransactions(records: StripeRecord[], paid: Map<string, { a
           reason = 'paused';
         }
       }
-      const trial = p.amount === 0 && trialEnd !== null && trialEnd >= p.end;
+      // A free period within the trial; with no subscription seen yet, a free first invoice is the trial's.
+      const trial = p.amount === 0 && (trialEnd !== null ? trialEnd >= p.end : s === null && p.first);
       const offer: Offer | null = trial ? { category: 'introductory', type: 'free_trial', id: null } : null;
       const currency = (p.currency ?? 'xxx').toUpperCase();
       out.push({

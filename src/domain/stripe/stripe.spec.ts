@@ -75,6 +75,10 @@ describe('Stripe mapping (given a customer’s records, then its transactions)',
 
   it('a trial is a free trial; a cancellation now ends at ended_at; a failed payment is a billing issue', () => {
     expect(map([rec('customer.subscription.created', sub({ status: 'trialing', trialEnd: T0 + 30 * D }), T0)])[0]).toMatchObject({ offer: { type: 'free_trial' }, price: { value: 0 } });
+    // Only the invoice seen: a free first invoice is the trial's; a free renewal is not.
+    const freeFirst = { ...invoice('in_1', T0, T0 + 7 * D, { paid: 0 }), billing_reason: 'subscription_create' };
+    expect(map([rec('invoice.paid', freeFirst, T0)])[0].offer).toEqual({ category: 'introductory', type: 'free_trial', id: null });
+    expect(map([rec('invoice.paid', { ...freeFirst, billing_reason: 'subscription_cycle' }, T0)])[0].offer).toBeNull();
     const ended = map([rec('invoice.paid', invoice('in_1', T0, T0 + 30 * D), T0 + 1), rec('customer.subscription.deleted', sub({ status: 'canceled', endedAt: T0 + 3 * D }), T0 + 3 * D)]);
     expect(ended[0]).toMatchObject({ expires_at: iso(T0 + 3 * D), renew_status: false, cancellation_reason: 'voluntarily_cancelled' });
     const failed = map([rec('invoice.paid', invoice('in_1', T0, T0 + 30 * D), T0 + 1), rec('customer.subscription.created', sub(), T0), rec('invoice.payment_failed', { ...invoice('in_2', T0 + 30 * D, T0 + 60 * D, { paid: 0 }), status: 'open' }, T0 + 30 * D)]);
