@@ -88,7 +88,8 @@ const CANCELLATION_REASONS: ReadonlyMap<string, string> = new Map([
   ['payment_disputed', 'refund'],
 ]);
 
-const PAID_STATES = new Set(['active', 'trialing', 'past_due', 'unpaid', 'canceled', 'paused']);
+/** States in which Stripe's current period is in force before its invoice is seen; past_due and unpaid wait for a payment. */
+const PAID_STATES = new Set(['active', 'trialing', 'canceled', 'paused']);
 
 function renewalOf(sub: Versioned, invoiceRecords: StripeRecord[], purchased: number) {
   const renewing = (o: StripeObject) => o.status !== 'canceled' && o.cancel_at_period_end !== true && o.cancel_at == null;

@@ -84,6 +84,10 @@ describe('Stripe mapping (given a customer’s records, then its transactions)',
     const failed = map([rec('invoice.paid', invoice('in_1', T0, T0 + 30 * D), T0 + 1), rec('customer.subscription.created', sub(), T0), rec('invoice.payment_failed', { ...invoice('in_2', T0 + 30 * D, T0 + 60 * D, { paid: 0 }), status: 'open' }, T0 + 30 * D)]);
     expect(failed).toHaveLength(1);
     expect(failed[0].billing_issue_detected_at).toBe(iso(T0 + 30 * D));
+    // A renewal Stripe could not charge grants nothing until it is paid (no grace).
+    const overdue = map([rec('invoice.paid', invoice('in_1', T0, T0 + 30 * D), T0 + 1), rec('customer.subscription.updated', { ...sub({ status: 'past_due', start: T0 + 30 * D, end: T0 + 60 * D }), latest_invoice: 'in_2' }, T0 + 30 * D)]);
+    expect(overdue.map((t) => t.store_transaction_id)).toEqual(['in_1']);
+    expect(overdue[0].billing_issue_detected_at).toBe(iso(T0 + 30 * D));
   });
 
   it('a plan change billed at once ends the old period where the new one starts (the proration credit is not a period)', () => {
