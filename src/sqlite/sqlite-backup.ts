@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -78,5 +78,3 @@ export async function backupSqliteFile(source: string, target: string, progress:
     db.close();
   }
 }
-
-export const fileSize = (path: string): number => statSync(path).size;

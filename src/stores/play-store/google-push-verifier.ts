@@ -1,8 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import { PushIdentity, PushVerifier } from '../../application/play-store/play-store-ports';
 
-export const GOOGLE_PUSH_CERTS_URL = 'https://www.googleapis.com/oauth2/v1/certs';
-
 /**
  * Pub/Sub's push OIDC tokens, checked by Google's library against Google's certificates (fetched from
  * `certsUrl` and cached as long as Google's Cache-Control says): signature, expiry, issuer

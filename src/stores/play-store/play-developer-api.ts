@@ -4,8 +4,6 @@ import { StoreAnswer } from '../../application/shared/store-answer';
 import { PlayProductPurchase, PlayResource, PlaySubscriptionV2, PlayVoidedPurchase } from '../../domain/play-store/play-record';
 import { ServiceAccountTokens } from './service-account-token';
 
-export const GOOGLE_PLAY_API_ROOT = 'https://androidpublisher.googleapis.com/';
-
 interface GoogleFailure {
   status?: number;
   response?: { status?: number };

@@ -3,8 +3,6 @@ import { StoreAnswer } from '../../application/shared/store-answer';
 import { StripeApi } from '../../application/stripe/stripe-ports';
 import { StripeObject } from '../../domain/stripe/stripe-record';
 
-export const STRIPE_API_BASE = 'https://api.stripe.com/';
-
 const statusOf = (error: unknown): number | null => {
   const status = (error as { statusCode?: unknown })?.statusCode;
   return typeof status === 'number' ? status : null;
