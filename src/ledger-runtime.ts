@@ -127,9 +127,10 @@ export class LedgerRuntime {
     const freshness = new ReadModelFreshness(store, engine, FRESHNESS_TIMEOUT_MS);
     const outbox = new Outbox(engine, readModels, freshness, clock);
     const decisions = new ProfileDecisions(profiles, reservations, catalogues, context);
-    const appStore = appStoreParts({ store, config, context, profiles, catalogues, decisions, stats, metrics, afterAppend: () => engine.wake() });
-    const playStore = playStoreParts({ store, config, context, profiles, catalogues, decisions, stats, secrets, metrics, afterAppend: () => engine.wake() });
-    const stripe = stripeParts({ store, config, context, profiles, reservations, catalogues, decisions, stats, secrets, metrics, afterAppend: () => engine.wake() });
+    const intakeDeps = { store, config, context, profiles, reservations, catalogues, decisions, stats, secrets, metrics, afterAppend: () => engine.wake() };
+    const appStore = appStoreParts(intakeDeps);
+    const playStore = playStoreParts(intakeDeps);
+    const stripe = stripeParts(intakeDeps);
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
       { provide: CLOCK, useValue: clock },

@@ -8,18 +8,13 @@ import { evolve, initialProfileState } from '../domain/profile/profile.state';
 import { systemClock } from '../domain/shared/clock';
 import { randomIds } from '../domain/shared/uuid';
 import { EventStore } from '../event-store/event-store.port';
-import { openStoreIntakeStats, StoreIntakeStats } from '../projections/store-intake/store-intake-stats';
-import { ClosableStoreSecrets, openStoreSecrets } from '../projections/store-intake/store-secrets';
+import { openStoreIntakeStats } from '../projections/store-intake/store-intake-stats';
+import { openStoreSecrets } from '../projections/store-intake/store-secrets';
 import { readModelLocationOf } from '../store-options';
+import { StoreIntakeDeps } from '../store-intake.composition';
 
-export interface StoreCliParts {
-  context: CommandContext;
-  profiles: ProfileRepository;
-  catalogues: CatalogueRepository;
-  decisions: ProfileDecisions;
-  stats: StoreIntakeStats;
-  secrets: ClosableStoreSecrets;
-}
+/** A store intake's needs that the command line opens itself. */
+export type StoreCliParts = Omit<StoreIntakeDeps, 'store' | 'config' | 'metrics' | 'afterAppend'>;
 
 /** What a store intake needs from the ledger, for a command line beside (or instead of) a running server: `run` gets it, then it is closed. */
 export async function withStoreParts<T>(store: EventStore, config: LedgerConfig, run: (parts: StoreCliParts) => Promise<T>): Promise<T> {
@@ -31,7 +26,7 @@ export async function withStoreParts<T>(store: EventStore, config: LedgerConfig,
   const stats = await openStoreIntakeStats(readModelLocationOf(config));
   const secrets = await openStoreSecrets(readModelLocationOf(config));
   try {
-    return await run({ context, profiles, catalogues, decisions, stats, secrets });
+    return await run({ context, profiles, reservations, catalogues, decisions, stats, secrets });
   } finally {
     await stats.close();
     await secrets.close();

@@ -39,7 +39,7 @@ export function observeRequests(fastify: FastifyInstance, options: { metrics: Me
         method: request.method,
         route,
         // A push URL may carry its secret token: the log never does.
-        url: request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]'),
+        url: request.url.includes('token=') ? request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]') : request.url,
         status,
         latency_ms: Math.round(ms * 100) / 100,
       };

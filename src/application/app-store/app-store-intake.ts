@@ -1,10 +1,9 @@
-import { IntakeMetrics } from '../shared/store-ports';
 import { appStoreNotConfigured, appStoreSetupStreamId, recordAppNotification } from '../../domain/app-store/app-store-setup';
 import { DomainError } from '../../domain/shared/domain-error';
 import { CommandContext } from '../shared/command-context';
+import { IntakeOutcomes } from '../shared/intake-outcomes';
 import { AppStoreChains } from './app-store-chains';
 import { AppStoreVerifier, RefusalReason } from './app-store-ports';
-import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { AppStoreSetupRepository } from './app-store-repositories';
 
 export const APP_STORE = 'app_store';
@@ -43,25 +42,24 @@ export class AppStoreIntake {
     private readonly setups: AppStoreSetupRepository,
     private readonly chains: AppStoreChains,
     private readonly verifier: AppStoreVerifier,
-    private readonly stats: StoreIntakeStats,
+    private readonly outcomes: IntakeOutcomes,
     private readonly context: CommandContext,
-    private readonly metrics: IntakeMetrics | null = null,
   ) {}
 
   async receive(appId: string, body: unknown, source = 'app_store.notification'): Promise<IntakeResult | DomainError> {
     const { state } = await this.setups.load(appStoreSetupStreamId(appId));
     if (state.setup === null) {
-      this.metrics?.storeNotification(APP_STORE, 'not_configured');
+      this.outcomes.passing('not_configured');
       return appStoreNotConfigured();
     }
     const payload = signedPayloadOf(body);
     const verification = payload === null ? ({ ok: false, reason: 'malformed', retryable: false, detail: 'the body must be {"signedPayload": "…"}' } as const) : await this.verifier.verify(state.setup, payload);
     if (!verification.ok) {
       if (verification.retryable) {
-        this.metrics?.storeNotification(APP_STORE, 'unavailable');
+        this.outcomes.passing('unavailable');
         return verificationUnavailable(verification.detail);
       }
-      await this.count(appId, `refused_${verification.reason}`);
+      await this.outcomes.count(appId, `refused_${verification.reason}`);
       return REFUSALS.get(verification.reason)!(verification.detail);
     }
     const { notification: n, summary } = verification.value;
@@ -74,12 +72,8 @@ export class AppStoreIntake {
     } else {
       outcome = await this.chains.receive(appId, n, payload!, meta);
     }
-    await this.count(appId, outcome);
+    await this.outcomes.count(appId, outcome);
     return { notification_uuid: n.notification_uuid, notification_type: n.notification_type, outcome };
   }
 
-  private async count(appId: string, outcome: string): Promise<void> {
-    this.metrics?.storeNotification(APP_STORE, outcome);
-    await this.stats.count(appId, APP_STORE, outcome, this.context.clock.now().getTime());
-  }
 }

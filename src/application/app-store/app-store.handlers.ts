@@ -14,6 +14,7 @@ import {
 import { DomainError } from '../../domain/shared/domain-error';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { CommandContext } from '../shared/command-context';
+import { outcomeCounts, OutcomeCounts } from '../shared/intake-outcomes';
 import { AppStoreChains, LinkResult } from './app-store-chains';
 import { APP_STORE, AppStoreIntake, IntakeResult } from './app-store-intake';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
@@ -32,42 +33,27 @@ export interface AppStoreSetupView extends AppStoreSetup {
   notification_path: string;
   last_notification_at: string | null;
   last_test_notification_at: string | null;
-  counts: { accepted: number; duplicate: number; unattributed: number; test: number; erased: number; refused: Record<string, number> };
+  counts: OutcomeCounts['counts'];
   unattributed_waiting: number;
   created_at: string;
   updated_at: string;
 }
 
 /** Outcomes of a notification that was verified and recorded: what "last notification" means. */
-const RECORDED = new Set(['accepted', 'duplicate', 'unattributed', 'test', 'erased']);
+const RECORDED = ['accepted', 'duplicate', 'unattributed', 'test', 'erased'];
 
 export const notificationPath = (appId: string): string => `/stores/app-store/${encodeURIComponent(appId)}/notifications`;
 
 async function setupView(appId: string, state: AppStoreSetupState, stats: StoreIntakeStats): Promise<AppStoreSetupView | DomainError> {
   if (state.setup === null) return appStoreNotConfigured();
-  const byOutcome = new Map<string, number>();
-  const refused = new Map<string, number>();
-  let last: number | null = null;
-  for (const c of await stats.counts(appId, APP_STORE)) {
-    if (c.outcome.startsWith('refused_')) refused.set(c.outcome.slice('refused_'.length), c.count);
-    else byOutcome.set(c.outcome, c.count);
-    if (RECORDED.has(c.outcome) && (last === null || c.last_at > last)) last = c.last_at;
-  }
-  const counted = (outcome: string) => byOutcome.get(outcome) ?? 0;
+  const { counts, last_at } = await outcomeCounts(stats, appId, APP_STORE, RECORDED);
   const { created_at, updated_at, ...setup } = state.setup;
   return {
     ...setup,
     notification_path: notificationPath(appId),
-    last_notification_at: last === null ? null : new Date(last).toISOString(),
+    last_notification_at: last_at,
     last_test_notification_at: state.last_test_notification_at,
-    counts: {
-      accepted: counted('accepted'),
-      duplicate: counted('duplicate'),
-      unattributed: counted('unattributed'),
-      test: counted('test'),
-      erased: counted('erased'),
-      refused: Object.fromEntries(refused),
-    },
+    counts,
     unattributed_waiting: state.unattributed.size,
     created_at,
     updated_at,

@@ -1,11 +1,10 @@
-import { IntakeMetrics } from '../shared/store-ports';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DeveloperNotification, notificationTypeOf, ONE_TIME_PRODUCT_PURCHASED, parsePush, PLAY_STORE, purchaseTokenOf } from '../../domain/play-store/play-notification';
 import { PlayRecord, PlayResource } from '../../domain/play-store/play-record';
 import { playStoreNotConfigured, PlayStoreSetup, playStoreSetupStreamId, recordTest } from '../../domain/play-store/play-setup';
 import { DomainError } from '../../domain/shared/domain-error';
-import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { CommandContext } from '../shared/command-context';
+import { IntakeOutcomes } from '../shared/intake-outcomes';
 import { EventMetadata } from '../shared/event-sourced-repository';
 import { StoreAnswer } from '../shared/store-answer';
 import { PlayDeveloperApi, PlaySecrets, PushVerifier } from './play-store-ports';
@@ -61,9 +60,8 @@ export class PlayStoreIntake {
     private readonly secrets: StoreSecrets,
     private readonly api: PlayDeveloperApi,
     private readonly verifier: PushVerifier,
-    private readonly stats: StoreIntakeStats,
+    private readonly outcomes: IntakeOutcomes,
     private readonly context: CommandContext,
-    private readonly metrics: IntakeMetrics | null = null,
   ) {}
 
   async app(appId: string): Promise<PlayApp | null> {
@@ -75,23 +73,23 @@ export class PlayStoreIntake {
   async receive(appId: string, body: unknown, credentials: PushCredentials, source = 'play_store.notification'): Promise<PlayIntakeResult | DomainError> {
     const app = await this.app(appId);
     if (app === null) {
-      this.metrics?.storeNotification(PLAY_STORE, 'not_configured');
+      this.outcomes.passing('not_configured');
       return playStoreNotConfigured();
     }
     const refusal = await this.authenticate(app, credentials);
     if (refusal !== null) {
-      if (refusal.code === 'store_verification_unavailable') this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
-      else await this.count(appId, 'refused_authentication');
+      if (refusal.code === 'store_verification_unavailable') this.outcomes.passing('unavailable');
+      else await this.outcomes.count(appId, 'refused_authentication');
       return refusal;
     }
     const push = parsePush(body);
     if (typeof push === 'string') {
-      await this.count(appId, 'refused_malformed');
+      await this.outcomes.count(appId, 'refused_malformed');
       return new DomainError('store_notification_malformed', 'message', `Not a Google Play real-time developer notification: ${push}`);
     }
     const n = push.notification;
     if (n.packageName !== app.setup.package_name) {
-      await this.count(appId, 'refused_package');
+      await this.outcomes.count(appId, 'refused_package');
       return new DomainError('store_app_mismatch', 'packageName', `The notification is for ${n.packageName}; this app is set up for ${app.setup.package_name}.`);
     }
     const result = (outcome: string): PlayIntakeResult => ({ message_id: push.message_id, notification_type: notificationTypeOf(n), outcome });
@@ -108,7 +106,7 @@ export class PlayStoreIntake {
     if (!record) {
       const read = await this.read(app, n, token);
       if (!read.ok) {
-        this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
+        this.outcomes.passing('unavailable');
         return playApiUnavailable(read.detail);
       }
       if (read.value === null && !n.voidedPurchaseNotification) return this.counted(appId, result('not_found'));
@@ -124,7 +122,7 @@ export class PlayStoreIntake {
     const outcome = await this.purchases.record(appId, token, record, meta);
     const acknowledged = outcome === 'erased' ? ({ ok: true, value: false } as const) : await this.acknowledge(app, token, record, meta);
     if (!acknowledged.ok) {
-      this.metrics?.storeNotification(PLAY_STORE, 'unavailable');
+      this.outcomes.passing('unavailable');
       return playApiUnavailable(`the purchase was recorded, but acknowledging it failed: ${acknowledged.detail}`);
     }
     return this.counted(appId, result(outcome));
@@ -191,12 +189,8 @@ export class PlayStoreIntake {
   }
 
   private async counted(appId: string, result: PlayIntakeResult): Promise<PlayIntakeResult> {
-    await this.count(appId, result.outcome);
+    await this.outcomes.count(appId, result.outcome);
     return result;
   }
 
-  private async count(appId: string, outcome: string): Promise<void> {
-    this.metrics?.storeNotification(PLAY_STORE, outcome);
-    await this.stats.count(appId, PLAY_STORE, outcome, this.context.clock.now().getTime());
-  }
 }

@@ -9,6 +9,7 @@ import { DomainError } from '../../domain/shared/domain-error';
 import { EVENT_STORE, EventStore } from '../../event-store/event-store.port';
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { CommandContext } from '../shared/command-context';
+import { outcomeCounts } from '../shared/intake-outcomes';
 import { PlayIntakeResult, PlayStoreIntake } from './play-store-intake';
 import { PlaySecrets } from './play-store-ports';
 import { StoreSecrets } from '../../projections/store-intake/store-secrets';
@@ -35,27 +36,20 @@ export interface PlayStoreSetupView extends PlayStoreSetup {
 }
 
 /** Outcomes of a push that was authenticated and recorded: what "last notification" means. */
-const RECORDED = new Set(['accepted', 'duplicate', 'unattributed', 'test', 'erased', 'not_found', 'ignored']);
+const RECORDED = ['accepted', 'duplicate', 'unattributed', 'test', 'erased', 'not_found', 'ignored'];
 
 export const playNotificationPath = (appId: string): string => `/stores/play-store/${encodeURIComponent(appId)}/notifications`;
 
 async function setupView(appId: string, state: PlayStoreSetupState, stats: StoreIntakeStats): Promise<PlayStoreSetupView | DomainError> {
   if (state.setup === null) return playStoreNotConfigured();
-  const counts = new Map<string, number>([...RECORDED].map((o) => [o, 0]));
-  const refused = new Map<string, number>();
-  let last: number | null = null;
-  for (const c of await stats.counts(appId, PLAY_STORE)) {
-    if (c.outcome.startsWith('refused_')) refused.set(c.outcome.slice('refused_'.length), c.count);
-    else counts.set(c.outcome, c.count);
-    if (RECORDED.has(c.outcome) && (last === null || c.last_at > last)) last = c.last_at;
-  }
+  const { counts, last_at } = await outcomeCounts(stats, appId, PLAY_STORE, RECORDED);
   const { created_at, updated_at, ...setup } = state.setup;
   return {
     ...setup,
     notification_path: playNotificationPath(appId),
-    last_notification_at: last === null ? null : new Date(last).toISOString(),
+    last_notification_at: last_at,
     last_test_notification_at: state.last_test_notification_at,
-    counts: { ...Object.fromEntries(counts), refused: Object.fromEntries(refused) },
+    counts,
     unattributed_waiting: state.unattributed.size,
     created_at,
     updated_at,

@@ -1,11 +1,10 @@
-import { IntakeMetrics } from '../shared/store-ports';
 import { createHash } from 'node:crypto';
-import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { StoreSecrets } from '../../projections/store-intake/store-secrets';
 import { customerOf, customerUserIdOf, STRIPE, StripeObject, StripeRecord, stripeId, subscriptionOfInvoice } from '../../domain/stripe/stripe-record';
 import { stripeNotConfigured, stripeSetupStreamId } from '../../domain/stripe/stripe-setup';
 import { DomainError } from '../../domain/shared/domain-error';
 import { CommandContext } from '../shared/command-context';
+import { IntakeOutcomes } from '../shared/intake-outcomes';
 import { StoreAnswer } from '../shared/store-answer';
 import { StripeApi, StripeSecrets, StripeSignatureVerifier } from './stripe-ports';
 import { StripeCustomers, StripeOutcome } from './stripe-customers';
@@ -63,9 +62,8 @@ export class StripeIntake {
     private readonly api: StripeApi,
     private readonly signatures: StripeSignatureVerifier,
     private readonly profileOf: ProfileOfCustomerUserId,
-    private readonly stats: StoreIntakeStats,
+    private readonly outcomes: IntakeOutcomes,
     private readonly context: CommandContext,
-    private readonly metrics: IntakeMetrics | null = null,
   ) {}
 
   async app(appId: string): Promise<StripeApp | null> {
@@ -77,12 +75,12 @@ export class StripeIntake {
   async receive(appId: string, rawBody: Buffer | null, signature: string | null): Promise<StripeIntakeResult | DomainError> {
     const app = await this.app(appId);
     if (app === null) {
-      this.metrics?.storeNotification(STRIPE, 'not_configured');
+      this.outcomes.passing('not_configured');
       return stripeNotConfigured();
     }
     const check = rawBody === null || signature === null ? ({ ok: false, detail: 'no Stripe-Signature header or no body' } as const) : this.signatures.verify(rawBody, signature, app.secrets.webhook_secret);
     if (!check.ok) {
-      await this.count(appId, 'refused_signature');
+      await this.outcomes.count(appId, 'refused_signature');
       return new DomainError('store_webhook_signature_invalid', 'stripe-signature', `The Stripe-Signature does not verify for this app's signing secret: ${check.detail}`);
     }
     const event = check.event;
@@ -97,14 +95,14 @@ export class StripeIntake {
     if (!known.records.has(event.id)) {
       const reads = await this.reread(app, event.object, event.livemode);
       if (!reads.ok) {
-        this.metrics?.storeNotification(STRIPE, 'unavailable');
+        this.outcomes.passing('unavailable');
         return stripeApiUnavailable(reads.detail);
       }
       records = [record, ...reads.value];
     }
     const named = await this.namedOwner(appId, app, key, records, known.owner !== null);
     if (named instanceof DomainError) {
-      this.metrics?.storeNotification(STRIPE, 'unavailable');
+      this.outcomes.passing('unavailable');
       return named;
     }
     const outcome: StripeOutcome = await this.customers.record(appId, key, records, named, meta);
@@ -155,12 +153,8 @@ export class StripeIntake {
   }
 
   private async counted(appId: string, result: StripeIntakeResult): Promise<StripeIntakeResult> {
-    await this.count(appId, result.outcome);
+    await this.outcomes.count(appId, result.outcome);
     return result;
   }
 
-  private async count(appId: string, outcome: string): Promise<void> {
-    this.metrics?.storeNotification(STRIPE, outcome);
-    await this.stats.count(appId, STRIPE, outcome, this.context.clock.now().getTime());
-  }
 }

@@ -7,6 +7,7 @@ import { removeStripeSetup, saveStripeSetup, stripeNotConfigured, stripeSetupStr
 import { StoreIntakeStats } from '../../projections/store-intake/store-intake-stats';
 import { StoreSecrets } from '../../projections/store-intake/store-secrets';
 import { CommandContext } from '../shared/command-context';
+import { outcomeCounts } from '../shared/intake-outcomes';
 import { StripeCustomers, StripeLinkResult } from './stripe-customers';
 import { STRIPE_EVENT_TYPES, StripeIntake, StripeIntakeResult } from './stripe-intake';
 import { StripeSecrets } from './stripe-ports';
@@ -34,26 +35,19 @@ export interface StripeSetupView {
   updated_at: string;
 }
 
-const RECORDED = new Set(['accepted', 'duplicate', 'unattributed', 'erased', 'ignored']);
+const RECORDED = ['accepted', 'duplicate', 'unattributed', 'erased', 'ignored'];
 
 export const stripeWebhookPath = (appId: string): string => `/stores/stripe/${encodeURIComponent(appId)}/webhooks`;
 
 async function setupView(appId: string, state: StripeSetupState, stats: StoreIntakeStats): Promise<StripeSetupView | DomainError> {
   if (state.setup === null) return stripeNotConfigured();
-  const counts = new Map<string, number>([...RECORDED].map((o) => [o, 0]));
-  const refused = new Map<string, number>();
-  let last: number | null = null;
-  for (const c of await stats.counts(appId, STRIPE)) {
-    if (c.outcome.startsWith('refused_')) refused.set(c.outcome.slice('refused_'.length), c.count);
-    else counts.set(c.outcome, c.count);
-    if (RECORDED.has(c.outcome) && (last === null || c.last_at > last)) last = c.last_at;
-  }
+  const { counts, last_at } = await outcomeCounts(stats, appId, STRIPE, RECORDED);
   return {
     api_key_configured: state.setup.api_key_configured,
     webhook_path: stripeWebhookPath(appId),
     events: STRIPE_EVENT_TYPES,
-    last_event_at: last === null ? null : new Date(last).toISOString(),
-    counts: { ...Object.fromEntries(counts), refused: Object.fromEntries(refused) },
+    last_event_at: last_at,
+    counts,
     unattributed_waiting: state.unattributed.size,
     created_at: state.setup.created_at,
     updated_at: state.setup.updated_at,

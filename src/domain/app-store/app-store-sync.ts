@@ -1,7 +1,7 @@
 import { CatalogueState } from '../catalogue/catalogue';
-import { DecideContext, Decision, effectsOf } from '../profile/profile.decide';
+import { DecideContext, Decision } from '../profile/profile.decide';
 import { isTrial, ProfileState } from '../profile/profile.state';
-import { releaseStoreChain, StoreWord, syncStorePurchase } from '../stores/store-sync';
+import { releaseStoreChain, storeEffects, StoreWord, syncStorePurchase } from '../stores/store-sync';
 import { AppStoreChainState } from './app-store-chain';
 import { AppleLedgerTransaction, appleLedgerTransactions } from './apple-mapping';
 import { AppleNotification, signedOrder } from './apple-notification';
@@ -20,20 +20,15 @@ const word = (n: AppleNotification, originalId: string): StoreWord => ({
   renewal: n.renewal,
 });
 
-const RENEWAL_EFFECT = /_renewal_(cancelled|reactivated)$|^billing_issue_detected$|^entered_grace_period$/;
-
-/** The generic effects of a change, with the App Store table's exceptions. */
+/** The effects every store's change has, with the App Store table's exceptions. */
 function appleEffects(state: ProfileState, d: AppleLedgerTransaction): string[] {
   const t = d.transaction;
-  const isNew = !state.transactions.has(t.store_transaction_id);
-  let effects = effectsOf(state, t);
-  if (d.started_by_upgrade && isNew) {
+  let effects = storeEffects(state, t, d.latest);
+  if (d.started_by_upgrade && !state.transactions.has(t.store_transaction_id)) {
     // An upgrade starts the new product at once (the old one is refunded): it is not a renewal.
     const started = isTrial(t) ? 'trial_started' : 'subscription_started';
     effects = effects.map((e) => (e === 'subscription_renewed' || e === 'trial_converted' ? started : e));
   }
-  // Renewal changes signed while an older transaction was in force are history by now.
-  if (!d.latest) effects = effects.filter((e) => !RENEWAL_EFFECT.test(e));
   if (d.revoked_from_family) effects = effects.filter((e) => !e.endsWith('_refunded'));
   return effects;
 }

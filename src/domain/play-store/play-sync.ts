@@ -1,23 +1,16 @@
 import { CatalogueState } from '../catalogue/catalogue';
-import { DecideContext, Decision, effectsOf } from '../profile/profile.decide';
+import { DecideContext, Decision } from '../profile/profile.decide';
 import { ProfileState } from '../profile/profile.state';
-import { releaseStoreChain, StoreWord, syncStorePurchase } from '../stores/store-sync';
+import { releaseStoreChain, storeEffects, StoreWord, syncStorePurchase } from '../stores/store-sync';
 import { PLAY_STORE } from './play-notification';
 import { playLedgerTransactions, PlayLedgerTransaction } from './play-mapping';
 import { PlayPurchaseState } from './play-purchase';
 import { environmentOf, PlayRecord, recordOrder } from './play-record';
 
-const RENEWAL_EFFECT = /_renewal_(cancelled|reactivated)$|^billing_issue_detected$|^entered_grace_period$/;
-
-/** The generic effects of a change, with the Google table's own: a pause, and a replacement that is not a cancellation. */
+/** The effects every store's change has; a replacement by a newer token is not a cancellation. */
 function playEffects(state: ProfileState, d: PlayLedgerTransaction): string[] {
-  const t = d.transaction;
-  const before = state.transactions.get(t.store_transaction_id);
-  let effects = effectsOf(state, t);
-  if (!d.latest) effects = effects.filter((e) => !RENEWAL_EFFECT.test(e));
-  if (t.cancellation_reason === 'new_subscription_replace') effects = effects.filter((e) => !e.endsWith('_renewal_cancelled'));
-  if (t.cancellation_reason === 'paused' && before?.cancellation_reason !== 'paused') effects.push('subscription_paused');
-  return effects;
+  const effects = storeEffects(state, d.transaction, d.latest);
+  return d.transaction.cancellation_reason === 'new_subscription_replace' ? effects.filter((e) => !e.endsWith('_renewal_cancelled')) : effects;
 }
 
 const word = (r: PlayRecord, chainId: string, token: string): StoreWord => ({

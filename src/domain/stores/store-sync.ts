@@ -1,5 +1,5 @@
 import { accessLevelOf, CatalogueState } from '../catalogue/catalogue';
-import { DecideContext, Decision } from '../profile/profile.decide';
+import { DecideContext, Decision, effectsOf } from '../profile/profile.decide';
 import { ProfileEvent, StoreNotificationRecorded, Transaction } from '../profile/profile.events';
 import { applyEvent, copyProfileState, ProfileState } from '../profile/profile.state';
 
@@ -21,6 +21,20 @@ export interface StorePurchase {
   transactions(known: StoreWord[]): StoreTransaction[];
   /** The purchase came from another profile because someone asked: its history arrives whole and quietly. */
   quiet: boolean;
+}
+
+const RENEWAL_EFFECT = /_renewal_(cancelled|reactivated)$|^billing_issue_detected$|^entered_grace_period$/;
+
+/**
+ * The Adapty events of a store's change, as for a set-transaction, with what every store shares:
+ * renewal changes that concern an older transaction (`latest` false) are history by now, and a
+ * transaction newly ended by a pause says so.
+ */
+export function storeEffects(state: ProfileState, t: Transaction, latest: boolean): string[] {
+  const before = state.transactions.get(t.store_transaction_id);
+  const effects = effectsOf(state, t).filter((e) => latest || !RENEWAL_EFFECT.test(e));
+  if (t.cancellation_reason === 'paused' && before?.cancellation_reason !== 'paused') effects.push('subscription_paused');
+  return effects;
 }
 
 const sameTransaction = (a: Transaction, b: Transaction): boolean => JSON.stringify(a) === JSON.stringify(b);

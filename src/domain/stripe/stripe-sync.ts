@@ -1,22 +1,10 @@
 import { CatalogueState } from '../catalogue/catalogue';
-import { DecideContext, Decision, effectsOf } from '../profile/profile.decide';
+import { DecideContext, Decision } from '../profile/profile.decide';
 import { ProfileState } from '../profile/profile.state';
-import { releaseStoreChain, StoreWord, syncStorePurchase } from '../stores/store-sync';
+import { releaseStoreChain, storeEffects, StoreWord, syncStorePurchase } from '../stores/store-sync';
 import { StripeCustomerState } from './stripe-customer';
-import { chainOfRecord, StripeLedgerTransaction, stripeLedgerTransactions } from './stripe-mapping';
+import { chainOfRecord, stripeLedgerTransactions } from './stripe-mapping';
 import { environmentOf, recordOrder, STRIPE, StripeRecord } from './stripe-record';
-
-const RENEWAL_EFFECT = /_renewal_(cancelled|reactivated)$|^billing_issue_detected$|^entered_grace_period$/;
-
-/** The generic effects of a change, with the Stripe table's own: a pause, and a plan change that is not a cancellation. */
-function stripeEffects(state: ProfileState, d: StripeLedgerTransaction): string[] {
-  const t = d.transaction;
-  const before = state.transactions.get(t.store_transaction_id);
-  let effects = effectsOf(state, t);
-  if (!d.latest) effects = effects.filter((e) => !RENEWAL_EFFECT.test(e));
-  if (t.cancellation_reason === 'paused' && before?.cancellation_reason !== 'paused') effects.push('subscription_paused');
-  return effects;
-}
 
 const word = (r: StripeRecord, chain: string, customer: string): StoreWord => ({
   store: STRIPE,
@@ -48,7 +36,7 @@ export function syncStripeCustomer(state: ProfileState, customer: StripeCustomer
         stripeLedgerTransactions(known.map((w) => byId.get(w.notification_id)!)).map((d) => ({
           transaction: d.transaction,
           notification_id: d.record_id,
-          effects: (s: ProfileState) => stripeEffects(s, d),
+          effects: (s: ProfileState) => storeEffects(s, d.transaction, d.latest),
         })),
       quiet: customer.transferred,
     },

@@ -1,6 +1,6 @@
 import { openSqlite } from '../../sqlite/open-sqlite';
-import { createPostgresPool } from '../../postgres/postgres-pool';
 import { isPostgresLocation, ReadModelLocation } from '../read-model-store.factory';
+import { poolWithTable } from './postgres-table-pool';
 import type { Pool } from 'pg';
 import type Database from 'better-sqlite3';
 
@@ -56,18 +56,13 @@ class PostgresStoreIntakeStats implements StoreIntakeStats {
   constructor(private readonly pool: Pool) {}
 
   static async open(url: string): Promise<PostgresStoreIntakeStats> {
-    const pool = createPostgresPool({ url, size: 2, applicationName: 'subscription-ledger store intake' });
-    try {
-      await pool.query(`CREATE TABLE IF NOT EXISTS ledger_rm_store_intake_stats (
+    const pool = await poolWithTable(
+      url,
+      'subscription-ledger store intake',
+      `CREATE TABLE IF NOT EXISTS ledger_rm_store_intake_stats (
         app_id TEXT NOT NULL, store TEXT NOT NULL, outcome TEXT NOT NULL, count BIGINT NOT NULL, last_at BIGINT NOT NULL,
-        PRIMARY KEY (app_id, store, outcome))`);
-    } catch (error) {
-      // Two nodes creating the table at once: the loser finds it made.
-      if (!/already exists|duplicate key/.test(error instanceof Error ? error.message : '')) {
-        await pool.end();
-        throw error;
-      }
-    }
+        PRIMARY KEY (app_id, store, outcome))`,
+    );
     return new PostgresStoreIntakeStats(pool);
   }
 

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Pool } from 'pg';
-import { createPostgresPool } from '../../postgres/postgres-pool';
 import { openSqlite } from '../../sqlite/open-sqlite';
 import { isPostgresLocation, ReadModelLocation } from '../read-model-store.factory';
+import { poolWithTable } from './postgres-table-pool';
 
 /**
  * Each app's store secrets (a service-account key, a push token), beside the read models and never in
@@ -50,16 +50,11 @@ class PostgresStoreSecrets implements StoreSecrets {
   constructor(private readonly pool: Pool) {}
 
   static async open(url: string): Promise<PostgresStoreSecrets> {
-    const pool = createPostgresPool({ url, size: 2, applicationName: 'subscription-ledger store secrets' });
-    try {
-      await pool.query('CREATE TABLE IF NOT EXISTS ledger_rm_store_secrets (app_id TEXT NOT NULL, store TEXT NOT NULL, secrets TEXT NOT NULL, PRIMARY KEY (app_id, store))');
-    } catch (error) {
-      // Two nodes creating the table at once: the loser finds it made.
-      if (!/already exists|duplicate key/.test(error instanceof Error ? error.message : '')) {
-        await pool.end();
-        throw error;
-      }
-    }
+    const pool = await poolWithTable(
+      url,
+      'subscription-ledger store secrets',
+      'CREATE TABLE IF NOT EXISTS ledger_rm_store_secrets (app_id TEXT NOT NULL, store TEXT NOT NULL, secrets TEXT NOT NULL, PRIMARY KEY (app_id, store))',
+    );
     return new PostgresStoreSecrets(pool);
   }
 
